@@ -1,0 +1,75 @@
+// Error types users can act on. Node-style system errors carry `code`, `errno` and `syscall`
+// the way libuv reports them; misuse of the API gets a typed error before any native call.
+import { getSystemErrorMap } from 'node:util';
+
+/** A failed system call, shaped like Node's own system errors (`err.code === 'ECONNREFUSED'`). */
+export class SystemError extends Error {
+  /** Node-style error name, e.g. `ECONNRESET`; `UNKNOWN` when no translation exists. */
+  readonly code: string;
+  /** libuv's error number for `code` in this runtime (negative), as `node:net` reports it. */
+  readonly errno: number;
+  readonly syscall: string;
+  /** The raw Windows code: a Win32/WSA error or an NTSTATUS. */
+  readonly osCode: number;
+  address?: string;
+  port?: number;
+  path?: string;
+
+  constructor(code: string, syscall: string, osCode: number, detail?: string) {
+    const described = describe(code);
+    super(`${syscall} ${code}${detail === undefined ? '' : ` ${detail}`} (${described}, os code ${osCode})`);
+    this.name = 'SystemError';
+    this.code = code;
+    this.errno = errnoFor(code);
+    this.syscall = syscall;
+    this.osCode = osCode;
+  }
+}
+
+/** Bad input rejected before any native call. */
+export class InvalidArgumentError extends TypeError {
+  readonly code = 'ERR_INVALID_ARG_VALUE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+/** A call that is not valid in the object's current state (closed Poll, registered twice...). */
+export class InvalidStateError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'InvalidStateError';
+    this.code = code;
+  }
+}
+
+/** A Windows-only API used on another platform. */
+export class UnsupportedPlatformError extends Error {
+  readonly code = 'ERR_UNSUPPORTED_PLATFORM';
+  constructor(feature: string, platform: string = process.platform) {
+    super(`${feature} needs Windows (IOCP and the AFD driver); this is ${platform}`);
+    this.name = 'UnsupportedPlatformError';
+  }
+}
+
+let errnoByName: Map<string, number> | undefined;
+
+function errnoTable(): Map<string, number> {
+  if (errnoByName === undefined) {
+    errnoByName = new Map();
+    for (const [errno, [name]] of getSystemErrorMap()) errnoByName.set(name, errno);
+  }
+  return errnoByName;
+}
+
+/** libuv's error number for a Node-style code in the running runtime; 0 when unknown. */
+export function errnoFor(code: string): number {
+  return errnoTable().get(code) ?? 0;
+}
+
+function describe(code: string): string {
+  const errno = errnoFor(code);
+  return getSystemErrorMap().get(errno)?.[1] ?? 'unknown error';
+}
