@@ -1,0 +1,10 @@
+// Picks the platform layer. Only Windows has one; elsewhere every native entry point throws
+// UnsupportedPlatformError (mio's "shell"), while types and pure helpers import fine.
+import { UnsupportedPlatformError } from '../core/errors.js';
+
+export const isSupportedPlatform = process.platform === 'win32';
+
+/** Throws a clear error when `feature` is used on a platform without a native layer. */
+export function assertSupportedPlatform(feature: string): void {
+  if (!isSupportedPlatform) throw new UnsupportedPlatformError(feature);
+}
