@@ -70,7 +70,7 @@ function arm(entry: Watched, events: number): void {
   entry.info.setU64(AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.handle, entry.base);
   entry.info.setU32(AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.events, events);
   entry.info.setI32(AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.status, 0);
-  afd.poll(entry.info, entry.ioStatus);
+  afd.poll(entry.info.address, entry.ioStatus);
   trace(`${entry.name}: IOCTL_AFD_POLL armed for ${describeFlags(events)}`);
 }
 

@@ -49,20 +49,21 @@ export class Afd {
   }
 
   /**
-   * Starts a poll described by `info` (AFD_POLL_INFO, input and output). `ioStatusBlock` doubles
+   * Starts a poll described by the AFD_POLL_INFO at `info` (input and output). The status block
+   * (at the start of `ioStatusBlock`) doubles
    * as the APC context, so the completion's overlapped address is the status block's address.
    * Both blocks belong to the kernel until that completion is dequeued. Returns true while pending.
    */
-  poll(info: NativeMemory, ioStatusBlock: NativeMemory): boolean {
+  poll(info: bigint, ioStatusBlock: NativeMemory): boolean {
     ioStatusBlock.setU64(IO_STATUS_BLOCK.status, BigInt(STATUS_PENDING));
     const status = ntdll.ntDeviceIoControlFile(
       this.#handle,
       ioStatusBlock.address,
       ioStatusBlock.address,
       IOCTL_AFD_POLL,
-      info.address,
+      info,
       AFD_POLL_INFO.size,
-      info.address,
+      info,
       AFD_POLL_INFO.size,
     );
     return status === STATUS_PENDING;

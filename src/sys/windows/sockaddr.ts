@@ -18,9 +18,18 @@ function assertPort(port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`port must be an integer from 0 to 65535, got ${String(port)}`);
 }
 
+// sin6_scope_id is a ULONG; out-of-range values would otherwise surface as a Buffer RangeError.
+function assertScopeId(scopeId: number): void {
+  if (!Number.isInteger(scopeId) || scopeId < 0 || scopeId > 0xffffffff) {
+    throw new InvalidArgumentError(`scope id must be an integer from 0 to 4294967295, got ${String(scopeId)}`);
+  }
+}
+
 /** Encodes an address; rejects anything that is not a literal IPv4 or IPv6 address. */
 export function encodeSocketAddress(address: string, port: number, scopeId = 0): Buffer {
   assertPort(port);
+  assertScopeId(scopeId);
+  if (typeof address !== 'string') throw new InvalidArgumentError(`an address must be a string, got ${typeof address}`);
   if (isIPv4(address)) {
     const bytes = Buffer.alloc(SOCKADDR_IN.size);
     bytes.writeUInt16LE(AF_INET, SOCKADDR_IN.family);
@@ -34,16 +43,25 @@ export function encodeSocketAddress(address: string, port: number, scopeId = 0):
     bytes.writeUInt16LE(AF_INET6, SOCKADDR_IN6.family);
     bytes.writeUInt16BE(port, SOCKADDR_IN6.port);
     ipv6Bytes(host).copy(bytes, SOCKADDR_IN6.addr);
-    const zoneIndex = zone !== undefined && /^\d+$/.test(zone) ? Number(zone) : scopeId;
-    bytes.writeUInt32LE(zoneIndex, SOCKADDR_IN6.scopeId);
+    bytes.writeUInt32LE(zone === undefined ? scopeId : zoneIndex(zone, address), SOCKADDR_IN6.scopeId);
     return bytes;
   }
   throw new InvalidArgumentError(`not an IP address: ${JSON.stringify(address)}`);
 }
 
+// Winsock takes numeric zones only; a name like "eth0" must not silently become scope 0.
+function zoneIndex(zone: string, address: string): number {
+  const index = /^\d{1,10}$/.test(zone) ? Number(zone) : Number.NaN;
+  if (!(index <= 0xffffffff)) {
+    throw new InvalidArgumentError(`the zone of ${JSON.stringify(address)} must be a numeric interface index from 0 to 4294967295`);
+  }
+  return index;
+}
+
 /** Decodes sockaddr bytes written by Winsock. */
 export function decodeSocketAddress(bytes: Uint8Array): SocketAddress {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.length < 2) throw new InvalidArgumentError(`a sockaddr needs at least 2 bytes, got ${view.length}`);
   const family = view.readUInt16LE(0);
   if (family === AF_INET && view.length >= SOCKADDR_IN.size) {
     const octets = [...view.subarray(SOCKADDR_IN.addr, SOCKADDR_IN.addr + 4)];
@@ -58,6 +76,7 @@ export function decodeSocketAddress(bytes: Uint8Array): SocketAddress {
       scopeId: view.readUInt32LE(SOCKADDR_IN6.scopeId),
     };
   }
+  if (family === AF_INET || family === AF_INET6) throw new InvalidArgumentError(`sockaddr of family ${family} is too short: ${view.length} bytes`);
   throw new InvalidArgumentError(`unsupported address family ${family}`);
 }
 

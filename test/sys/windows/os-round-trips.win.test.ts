@@ -52,7 +52,7 @@ describe('AFD', () => {
     const ioStatus = new NativeMemory(IO_STATUS_BLOCK.size);
     const entries = new CompletionEntries(8);
     try {
-      expect(afd.poll(info, ioStatus)).toBe(true);
+      expect(afd.poll(info.address, ioStatus)).toBe(true);
       // Nothing happened yet: the poll stays pending.
       expect(port.getMany(entries, 0)).toBe(0);
       const client = connect(listener.port, '127.0.0.1');
@@ -84,7 +84,7 @@ describe('AFD', () => {
     const ioStatus = new NativeMemory(IO_STATUS_BLOCK.size);
     const entries = new CompletionEntries(4);
     try {
-      expect(afd.poll(info, ioStatus)).toBe(true);
+      expect(afd.poll(info.address, ioStatus)).toBe(true);
       afd.cancel(ioStatus);
       expect(await port.getManyAsync(entries, 10_000)).toBe(1);
       expect(entries.get(0).overlapped).toBe(ioStatus.address);

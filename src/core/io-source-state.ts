@@ -1,0 +1,73 @@
+// The registration state of one socket (mio's IoSourceState): which Poll it belongs to, under
+// which token and interest, and the re-arm after WouldBlock that makes edges work.
+import { InvalidArgumentError, InvalidStateError } from './errors.js';
+import type { Interest } from './interest.js';
+import type { Selector, SocketRegistration } from './selector.js';
+import type { Token } from './token.js';
+import { WOULD_BLOCK, type WouldBlock } from './would-block.js';
+
+export class IoSourceState {
+  #selector: Selector | undefined;
+  #registration: SocketRegistration | undefined;
+  #interest: Interest | undefined;
+
+  get registered(): boolean {
+    return this.#registration !== undefined && this.#selector?.closed === false;
+  }
+
+  get token(): Token | undefined {
+    return this.#registration?.token;
+  }
+
+  get interest(): Interest | undefined {
+    return this.#interest;
+  }
+
+  register(selector: Selector, socket: bigint, token: Token, interest: Interest): void {
+    if (this.registered) throw new InvalidStateError('ERR_ALREADY_REGISTERED', 'the source is already registered with a Poll');
+    this.#registration = selector.registerSocket(socket, token, interest);
+    this.#selector = selector;
+    this.#interest = interest;
+  }
+
+  reregister(selector: Selector, token: Token, interest: Interest): void {
+    const registration = this.#registrationFor(selector);
+    selector.reregisterSocket(registration, token, interest);
+    this.#interest = interest;
+  }
+
+  deregister(selector: Selector): void {
+    const registration = this.#registrationFor(selector);
+    selector.deregisterSocket(registration);
+    this.#clear();
+  }
+
+  /** Drops the registration without touching a selector that is already closed. */
+  forget(): void {
+    if (this.#registration !== undefined && this.#selector?.closed === false) this.#selector.deregisterSocket(this.#registration);
+    this.#clear();
+  }
+
+  /** Runs a non-blocking operation; WouldBlock re-arms the registered interest. */
+  doIo<T>(operation: () => T | WouldBlock): T | WouldBlock {
+    const result = operation();
+    if (result === WOULD_BLOCK && this.#registration !== undefined && this.#interest !== undefined && this.#selector?.closed === false) {
+      this.#selector.rearmSocket(this.#registration, this.#interest);
+    }
+    return result;
+  }
+
+  #registrationFor(selector: Selector): SocketRegistration {
+    if (this.#registration === undefined || this.#selector === undefined || this.#selector.closed) {
+      throw new InvalidStateError('ERR_NOT_REGISTERED', 'the source is not registered');
+    }
+    if (this.#selector !== selector) throw new InvalidArgumentError('the source is registered with another Poll');
+    return this.#registration;
+  }
+
+  #clear(): void {
+    this.#registration = undefined;
+    this.#selector = undefined;
+    this.#interest = undefined;
+  }
+}

@@ -1,0 +1,32 @@
+// The contract a platform's selector fulfils (mio's sys::Selector). Poll and Registry are
+// written against it; src/sys picks the implementation.
+import type { Events } from './events.js';
+import type { Interest } from './interest.js';
+import type { Token } from './token.js';
+
+/** A socket's registration inside a selector; opaque to everything above sys. */
+export interface SocketRegistration {
+  readonly token: Token;
+}
+
+/** What a Waker needs to reach a selector from any thread: plain data, structured-cloneable. */
+export interface WakerTarget {
+  readonly port: bigint;
+  readonly token: Token;
+}
+
+export interface Selector {
+  readonly closed: boolean;
+  /** Starts watching a raw socket (a Windows SOCKET). */
+  registerSocket(socket: bigint, token: Token, interest: Interest): SocketRegistration;
+  reregisterSocket(registration: SocketRegistration, token: Token, interest: Interest): void;
+  deregisterSocket(registration: SocketRegistration): void;
+  /** Re-arms a registration after its owner saw WouldBlock (edge triggering). */
+  rearmSocket(registration: SocketRegistration, interest: Interest): void;
+  /** Blocks the calling thread up to `timeoutMs` (undefined: until an event). */
+  select(events: Events, timeoutMs: number | undefined): void;
+  /** Waits without blocking the event loop. */
+  selectAsync(events: Events, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void>;
+  wakerTarget(token: Token): WakerTarget;
+  close(): void;
+}

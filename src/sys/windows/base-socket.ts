@@ -1,0 +1,17 @@
+// AFD must be polled with the base provider's socket, not a layered (LSP) wrapper of it.
+import { SIO_BASE_HANDLE, SIO_BSP_HANDLE, SIO_BSP_HANDLE_POLL, SIO_BSP_HANDLE_SELECT, win32Error, ws2_32 } from './ffi/index.js';
+
+// Some layered providers refuse SIO_BASE_HANDLE but still answer the older queries.
+const fallbackQueries = [SIO_BSP_HANDLE_SELECT, SIO_BSP_HANDLE_POLL, SIO_BSP_HANDLE];
+
+export function baseSocketOf(socket: bigint): bigint {
+  const out = Buffer.alloc(8);
+  const error = ws2_32.wsaIoctlRaw(socket, SIO_BASE_HANDLE, null, out);
+  if (error === 0) return out.readBigUInt64LE(0);
+  for (const query of fallbackQueries) {
+    if (ws2_32.wsaIoctlRaw(socket, query, null, out) !== 0) continue;
+    const candidate = out.readBigUInt64LE(0);
+    if (candidate !== socket) return candidate;
+  }
+  throw win32Error('WSAIoctl', error, '(SIO_BASE_HANDLE)');
+}

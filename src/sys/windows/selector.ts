@@ -1,0 +1,324 @@
+// mio's Windows selector: one completion port, AFD polls for sockets (shared AFD handles),
+// and an update queue that (re)issues polls right before each wait, or at once while a wait
+// is running on another thread.
+import { InvalidArgumentError, InvalidStateError } from '../../core/errors.js';
+import type { Events } from '../../core/events.js';
+import type { Interest } from '../../core/interest.js';
+import { Readiness, type ReadinessBits } from '../../core/readiness.js';
+import type { Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
+import type { Token } from '../../core/token.js';
+import { AfdGroup } from './afd-group.js';
+import { afdFlagsForInterest, readinessFromAfdFlags } from './afd-readiness.js';
+import { baseSocketOf } from './base-socket.js';
+import { NativeMemory } from './ffi/index.js';
+import { type Completion, CompletionEntries, CompletionPort } from './iocp.js';
+import { SockState } from './sock-state.js';
+
+/** Where completions that are not AFD polls (named pipes) deliver their events. */
+export interface EventSink {
+  push(token: Token, readiness: ReadinessBits): void;
+}
+
+/** Owner of an OVERLAPPED (or APC context) address whose completions it consumes. */
+export interface CompletionOwner {
+  onCompletion(completion: Completion, sink: EventSink): void;
+}
+
+class SocketRegistrationImpl implements SocketRegistration {
+  constructor(
+    readonly selector: WindowsSelector,
+    readonly state: SockState,
+  ) {}
+  get token(): Token {
+    return this.state.token as Token;
+  }
+}
+
+// How long close() waits for cancelled polls to report back before it gives up on them.
+const CLOSE_DRAIN_MS = 2_000;
+
+export class WindowsSelector implements Selector {
+  readonly #port: CompletionPort;
+  readonly #afdGroup: AfdGroup;
+  /** Sockets whose poll must be (re)issued; a Set, so queueing twice is harmless. */
+  readonly #updateQueue = new Set<SockState>();
+  /** Every socket state whose native block is alive, by its completion address. */
+  readonly #states = new Map<bigint, SockState>();
+  readonly #owners = new Map<bigint, CompletionOwner>();
+  /** Events that did not fit the caller's Events; delivered first next time. */
+  #overflow: { token: Token; readiness: ReadinessBits }[] = [];
+  #entries: CompletionEntries | undefined;
+  /** A private address posted to interrupt a wait without producing an event. */
+  readonly #interrupt: NativeMemory;
+  #asyncWait: Promise<unknown> | undefined;
+  #closed = false;
+  #tornDown = false;
+
+  constructor() {
+    this.#port = new CompletionPort();
+    this.#afdGroup = new AfdGroup(this.#port);
+    this.#interrupt = new NativeMemory(8);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get port(): CompletionPort {
+    return this.#port;
+  }
+
+  /** Open AFD handles: one per 32 registered sockets at most. */
+  get afdHandleCount(): number {
+    return this.#afdGroup.handleCount;
+  }
+
+  /** Socket states whose native memory is still alive (including deregistered ones awaiting their completion). */
+  get liveSocketStates(): number {
+    return this.#states.size;
+  }
+
+  registerSocket(socket: bigint, token: Token, interest: Interest): SocketRegistration {
+    this.#assertOpen();
+    const baseSocket = baseSocketOf(socket);
+    const afd = this.#afdGroup.acquire();
+    let state: SockState;
+    try {
+      state = new SockState(socket, baseSocket, afd);
+    } catch (error) {
+      this.#afdGroup.release(afd);
+      throw error;
+    }
+    this.#states.set(state.completionAddress, state);
+    state.setInterest(afdFlagsForInterest(interest), token);
+    this.#queue(state);
+    return new SocketRegistrationImpl(this, state);
+  }
+
+  reregisterSocket(registration: SocketRegistration, token: Token, interest: Interest): void {
+    const state = this.#stateOf(registration);
+    state.setInterest(afdFlagsForInterest(interest), token);
+    this.#queue(state);
+  }
+
+  rearmSocket(registration: SocketRegistration, interest: Interest): void {
+    const state = this.#stateOf(registration);
+    if (state.setInterest(afdFlagsForInterest(interest), state.token)) this.#queue(state);
+  }
+
+  deregisterSocket(registration: SocketRegistration): void {
+    const state = this.#stateOf(registration);
+    state.markDelete();
+    this.#updateQueue.delete(state);
+    this.#releaseIfDone(state);
+  }
+
+  /** Lets a non-socket source (a named pipe) receive the completions of `address`. */
+  addCompletionOwner(address: bigint, owner: CompletionOwner): void {
+    this.#assertOpen();
+    this.#owners.set(address, owner);
+  }
+
+  removeCompletionOwner(address: bigint): void {
+    this.#owners.delete(address);
+  }
+
+  wakerTarget(token: Token): WakerTarget {
+    this.#assertOpen();
+    return { port: this.#port.handle, token };
+  }
+
+  select(events: Events, timeoutMs: number | undefined): void {
+    this.#assertOpen();
+    this.#assertNotWaiting();
+    const entries = this.#entriesFor(events);
+    events.clear();
+    this.#drainOverflow(events);
+    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+    let wait = events.length > 0 ? 0 : timeoutMs;
+    for (;;) {
+      this.#updateSockets();
+      this.#port.getMany(entries, wait === undefined ? undefined : Math.ceil(wait));
+      this.#feed(entries, events);
+      if (events.length > 0 || this.#closed) return;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return;
+      wait = remaining === Infinity ? undefined : remaining;
+    }
+  }
+
+  async selectAsync(events: Events, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+    this.#assertOpen();
+    this.#assertNotWaiting();
+    signal?.throwIfAborted();
+    const entries = this.#entriesFor(events);
+    events.clear();
+    this.#drainOverflow(events);
+    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+    let wait = events.length > 0 ? 0 : timeoutMs;
+    const onAbort = (): void => this.#interruptWait();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        this.#updateSockets();
+        const waiting = this.#port.getManyAsync(entries, wait === undefined ? undefined : Math.ceil(wait));
+        this.#asyncWait = waiting;
+        try {
+          await waiting;
+        } finally {
+          this.#asyncWait = undefined;
+        }
+        this.#feed(entries, events);
+        if (this.#closed) {
+          this.#teardown();
+          return;
+        }
+        signal?.throwIfAborted();
+        if (events.length > 0) return;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return;
+        wait = remaining === Infinity ? undefined : remaining;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Closes the port after every poll in flight has reported back; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#asyncWait !== undefined) {
+      // The wait's entries belong to a koffi worker thread until it returns; it tears down then.
+      this.#interruptWait();
+      return;
+    }
+    this.#teardown();
+  }
+
+  #teardown(): void {
+    if (this.#tornDown) return;
+    this.#tornDown = true;
+    this.#updateQueue.clear();
+    for (const state of this.#states.values()) state.markDelete();
+    const entries = this.#entries ?? new CompletionEntries(64);
+    this.#entries = entries;
+    const sink: EventSink = { push: () => undefined };
+    const deadline = performance.now() + CLOSE_DRAIN_MS;
+    while (this.#hasPendingPolls() && performance.now() < deadline) {
+      this.#port.getMany(entries, 50);
+      for (const completion of entries) this.#dispatch(completion, sink);
+    }
+    // Completions already queued for non-socket owners (pipes) are handed over so they can free.
+    this.#port.getMany(entries, 0);
+    for (const completion of entries) this.#dispatch(completion, sink);
+    for (const state of this.#states.values()) {
+      if (state.releasable) this.#release(state);
+    }
+    if (this.#states.size > 0) {
+      // Never free memory the kernel may still write: leak it, loudly.
+      process.emitWarning(`mio-ts: ${this.#states.size} AFD poll(s) did not complete before close; their memory is leaked`);
+    }
+    this.#afdGroup.closeAll();
+    entries.free();
+    this.#entries = undefined;
+    this.#interrupt.free();
+    this.#port.close();
+  }
+
+  #hasPendingPolls(): boolean {
+    for (const state of this.#states.values()) if (state.status !== 'idle') return true;
+    return false;
+  }
+
+  #interruptWait(): void {
+    if (!this.#port.closed) this.#port.post(0n, 0, this.#interrupt.address);
+  }
+
+  #queue(state: SockState): void {
+    this.#updateQueue.add(state);
+    // A wait is running on another thread: issue the poll now so that wait sees it.
+    if (this.#asyncWait !== undefined) this.#updateSockets();
+  }
+
+  #updateSockets(): void {
+    for (const state of this.#updateQueue) {
+      this.#updateQueue.delete(state);
+      if (state.deletePending) continue;
+      state.update();
+      this.#releaseIfDone(state);
+    }
+  }
+
+  #feed(entries: CompletionEntries, events: Events): void {
+    const sink: EventSink = {
+      push: (token, readiness) => {
+        if (!events.push(token, readiness)) this.#overflow.push({ token, readiness });
+      },
+    };
+    for (const completion of entries) this.#dispatch(completion, sink);
+  }
+
+  #dispatch(completion: Completion, sink: EventSink): void {
+    if (completion.overlapped === 0n) {
+      // A Waker: the key is its token.
+      sink.push(Number(completion.key) as Token, Readiness.READABLE);
+      return;
+    }
+    if (completion.overlapped === this.#interrupt.address) return;
+    const state = this.#states.get(completion.overlapped);
+    if (state !== undefined) {
+      const report = state.complete();
+      if (report !== undefined) sink.push(report.token as Token, readinessFromAfdFlags(report.flags));
+      if (state.deletePending) this.#releaseIfDone(state);
+      // Re-arm with whatever flags are still wanted.
+      else this.#updateQueue.add(state);
+      return;
+    }
+    this.#owners.get(completion.overlapped)?.onCompletion(completion, sink);
+  }
+
+  #releaseIfDone(state: SockState): void {
+    if (state.releasable) this.#release(state);
+  }
+
+  #release(state: SockState): void {
+    this.#states.delete(state.completionAddress);
+    state.free();
+    this.#afdGroup.release(state.afd);
+  }
+
+  #drainOverflow(events: Events): void {
+    while (this.#overflow.length > 0) {
+      const next = this.#overflow[0];
+      if (next === undefined || !events.push(next.token, next.readiness)) return;
+      this.#overflow.shift();
+    }
+  }
+
+  #entriesFor(events: Events): CompletionEntries {
+    const capacity = Math.max(1, Math.min(events.capacity, 1024));
+    if (this.#entries === undefined || this.#entries.capacity < capacity) {
+      this.#entries?.free();
+      this.#entries = new CompletionEntries(capacity);
+    }
+    return this.#entries;
+  }
+
+  #stateOf(registration: SocketRegistration): SockState {
+    if (!(registration instanceof SocketRegistrationImpl) || registration.selector !== this) {
+      throw new InvalidArgumentError('the registration belongs to another Poll');
+    }
+    this.#assertOpen();
+    if (registration.state.deletePending) throw new InvalidStateError('ERR_NOT_REGISTERED', 'the source is not registered');
+    return registration.state;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new InvalidStateError('ERR_POLL_CLOSED', 'the Poll is closed');
+  }
+
+  #assertNotWaiting(): void {
+    if (this.#asyncWait !== undefined) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
+  }
+}

@@ -1,0 +1,158 @@
+// The per-socket half of the selector: one AFD poll in flight at most, edge triggering emulated
+// by forgetting the flags a completion reported until the owner re-arms them.
+import { InvalidStateError, SystemError } from '../../core/errors.js';
+import type { Afd } from './afd.js';
+import {
+  AFD_KNOWN_EVENTS,
+  AFD_POLL_ABORT,
+  AFD_POLL_CONNECT_FAIL,
+  AFD_POLL_HANDLE_INFO,
+  AFD_POLL_INFO,
+  AFD_POLL_LOCAL_CLOSE,
+  IO_STATUS_BLOCK,
+  NativeMemory,
+  STATUS_CANCELLED,
+} from './ffi/index.js';
+
+export type PollStatus = 'idle' | 'pending' | 'cancelled';
+
+// One block: the status block first, then the poll info. Both belong to the kernel from
+// Afd.poll() until the completion of that poll is dequeued.
+const INFO_OFFSET = IO_STATUS_BLOCK.size;
+const BLOCK_SIZE = IO_STATUS_BLOCK.size + AFD_POLL_INFO.size;
+const HANDLE_EVENTS = INFO_OFFSET + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.events;
+
+/** A readiness report: the AFD flags that fired, for the token registered at the time. */
+export interface AfdReport {
+  token: number;
+  flags: number;
+}
+
+export class SockState {
+  readonly socket: bigint;
+  readonly baseSocket: bigint;
+  readonly afd: Afd;
+  readonly #block: NativeMemory;
+  token = 0;
+  /** Flags still wanted; a completion removes the ones it reported (edge triggering). */
+  #userEvents = 0;
+  /** Flags of the poll in flight. */
+  #pendingEvents = 0;
+  #status: PollStatus = 'idle';
+  #deletePending = false;
+
+  constructor(socket: bigint, baseSocket: bigint, afd: Afd) {
+    this.socket = socket;
+    this.baseSocket = baseSocket;
+    this.afd = afd;
+    // The status block's address is the poll's APC context: it comes back as the
+    // completion's overlapped address.
+    this.#block = new NativeMemory(BLOCK_SIZE);
+  }
+
+  /** The completion key into the selector's owner map. */
+  get completionAddress(): bigint {
+    return this.#block.address;
+  }
+
+  get status(): PollStatus {
+    return this.#status;
+  }
+
+  get deletePending(): boolean {
+    return this.#deletePending;
+  }
+
+  /** No poll in flight and deregistered: the native block may be freed. */
+  get releasable(): boolean {
+    return this.#deletePending && this.#status === 'idle';
+  }
+
+  /** Sets what to watch; returns true when a poll must be (re)issued for it. */
+  setInterest(afdFlags: number, token: number): boolean {
+    this.#userEvents = afdFlags | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
+    this.token = token;
+    return (this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
+  }
+
+  /** Brings the poll in flight in line with the wanted flags. */
+  update(): void {
+    if (this.#deletePending) throw new InvalidStateError('ERR_SOCKET_DELETED', 'update of a deregistered socket');
+    if (this.#status === 'pending') {
+      // A poll already covers every wanted flag: leave it be.
+      if ((this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) === 0) return;
+      this.afd.cancel(this.#block);
+      this.#status = 'cancelled';
+      this.#pendingEvents = 0;
+      return;
+    }
+    if (this.#status === 'cancelled') return;
+
+    const block = this.#block;
+    block.setI64(INFO_OFFSET + AFD_POLL_INFO.timeout, 0x7fff_ffff_ffff_ffffn);
+    block.setU32(INFO_OFFSET + AFD_POLL_INFO.numberOfHandles, 1);
+    block.setU32(INFO_OFFSET + AFD_POLL_INFO.exclusive, 0);
+    block.setU64(INFO_OFFSET + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.handle, this.baseSocket);
+    block.setU32(HANDLE_EVENTS, this.#userEvents | AFD_POLL_LOCAL_CLOSE);
+    block.setI32(INFO_OFFSET + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.status, 0);
+    try {
+      this.afd.poll(this.#block.at(INFO_OFFSET), this.#block);
+    } catch (error) {
+      // The socket was closed behind our back: nothing to poll any more.
+      if (error instanceof SystemError && error.code === 'EBADF') {
+        this.markDelete();
+        return;
+      }
+      throw error;
+    }
+    this.#status = 'pending';
+    this.#pendingEvents = this.#userEvents;
+  }
+
+  /** Consumes the completion of the poll in flight; returns what fired, if the owner wants it. */
+  complete(): AfdReport | undefined {
+    this.#status = 'idle';
+    this.#pendingEvents = 0;
+    if (this.#deletePending) return undefined;
+    const status = this.#block.u32(IO_STATUS_BLOCK.status);
+    let flags = 0;
+    if (status === STATUS_CANCELLED) {
+      flags = 0;
+    } else if ((status & 0x8000_0000) !== 0) {
+      // Any NT error on the poll is surfaced the way a failed connect is.
+      flags = AFD_POLL_CONNECT_FAIL;
+    } else if (this.#block.u32(INFO_OFFSET + AFD_POLL_INFO.numberOfHandles) < 1) {
+      flags = 0;
+    } else {
+      flags = this.#block.u32(HANDLE_EVENTS);
+      if (flags & AFD_POLL_LOCAL_CLOSE) {
+        this.markDelete();
+        return undefined;
+      }
+    }
+    flags &= this.#userEvents;
+    if (flags === 0) return undefined;
+    this.#userEvents &= ~flags;
+    return { token: this.token, flags };
+  }
+
+  /** Stops watching; a poll in flight is cancelled and its completion frees the state. */
+  markDelete(): void {
+    if (this.#deletePending) return;
+    if (this.#status === 'pending') {
+      try {
+        this.afd.cancel(this.#block);
+        this.#status = 'cancelled';
+      } catch {
+        // The poll will still complete (the socket's close ends it); its completion frees us.
+      }
+    }
+    this.#deletePending = true;
+  }
+
+  /** Frees the native block. Only once `releasable`: the kernel no longer writes it. */
+  free(): void {
+    if (!this.releasable) throw new InvalidStateError('ERR_SOCKET_BUSY', 'freeing a socket state whose poll is in flight');
+    this.#block.free();
+  }
+}

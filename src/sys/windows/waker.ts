@@ -1,0 +1,8 @@
+// A wake-up is a bare completion packet: no OVERLAPPED, the token as key. The selector turns it
+// into a READABLE event for that token. Callable from any thread that has the target.
+import type { WakerTarget } from '../../core/selector.js';
+import { kernel32 } from './ffi/index.js';
+
+export function postWake(target: WakerTarget): void {
+  kernel32.postQueuedCompletionStatus(target.port, 1, BigInt(target.token), 0n);
+}
