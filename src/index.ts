@@ -13,3 +13,5 @@ export { WOULD_BLOCK, isWouldBlock, type WouldBlock } from './core/would-block.j
 export type { WakerTarget } from './core/selector.js';
 export { SystemError, InvalidArgumentError, InvalidStateError, UnsupportedPlatformError } from './core/errors.js';
 export { isSupportedPlatform } from './sys/index.js';
+export { RemoteRegistry, shareRegistry, type RegistryHandle } from './core/remote-registry.js';
+export type { RemoteCommandTarget } from './core/selector.js';

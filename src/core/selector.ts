@@ -15,6 +15,12 @@ export interface WakerTarget {
   readonly token: Token;
 }
 
+/** Where another thread posts "commands are waiting" (see RemoteRegistry): plain data. */
+export interface RemoteCommandTarget {
+  readonly port: bigint;
+  readonly marker: bigint;
+}
+
 export interface Selector {
   readonly closed: boolean;
   /** Starts watching a raw socket (a Windows SOCKET). */
@@ -28,5 +34,8 @@ export interface Selector {
   /** Waits without blocking the event loop. */
   selectAsync(events: Events, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void>;
   wakerTarget(token: Token): WakerTarget;
+  remoteCommandTarget(): RemoteCommandTarget;
+  /** Called on the owning thread, inside a wait, whenever another thread posted commands. */
+  onRemoteCommands(handler: () => void): void;
   close(): void;
 }

@@ -1,9 +1,9 @@
 // Picks the platform layer. Only Windows has one; elsewhere every native entry point throws
 // UnsupportedPlatformError (mio's "shell"), while types and pure helpers import fine.
 import { UnsupportedPlatformError } from '../core/errors.js';
-import type { Selector, WakerTarget } from '../core/selector.js';
+import type { RemoteCommandTarget, Selector, WakerTarget } from '../core/selector.js';
 import { WindowsSelector } from './windows/selector.js';
-import { postWake } from './windows/waker.js';
+import { postRemoteCommands, postWake } from './windows/waker.js';
 
 export const isSupportedPlatform = process.platform === 'win32';
 
@@ -20,4 +20,9 @@ export function createSelector(): Selector {
 export function wake(target: WakerTarget): void {
   assertSupportedPlatform('Waker');
   postWake(target);
+}
+
+export function requestRemoteCommands(target: RemoteCommandTarget): void {
+  assertSupportedPlatform('RemoteRegistry');
+  postRemoteCommands(target);
 }

@@ -5,7 +5,7 @@ import { InvalidArgumentError, InvalidStateError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
 import type { Interest } from '../../core/interest.js';
 import { Readiness, type ReadinessBits } from '../../core/readiness.js';
-import type { Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
+import type { RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
 import type { Token } from '../../core/token.js';
 import { AfdGroup } from './afd-group.js';
 import { afdFlagsForInterest, readinessFromAfdFlags } from './afd-readiness.js';
@@ -50,6 +50,9 @@ export class WindowsSelector implements Selector {
   #entries: CompletionEntries | undefined;
   /** A private address posted to interrupt a wait without producing an event. */
   readonly #interrupt: NativeMemory;
+  /** Posted by other threads when they queued registry commands for us. */
+  readonly #commandMarker: NativeMemory;
+  #remoteHandler: (() => void) | undefined;
   #asyncWait: Promise<unknown> | undefined;
   #closed = false;
   #tornDown = false;
@@ -58,6 +61,7 @@ export class WindowsSelector implements Selector {
     this.#port = new CompletionPort();
     this.#afdGroup = new AfdGroup(this.#port);
     this.#interrupt = new NativeMemory(8);
+    this.#commandMarker = new NativeMemory(8);
   }
 
   get closed(): boolean {
@@ -126,6 +130,15 @@ export class WindowsSelector implements Selector {
   wakerTarget(token: Token): WakerTarget {
     this.#assertOpen();
     return { port: this.#port.handle, token };
+  }
+
+  remoteCommandTarget(): RemoteCommandTarget {
+    this.#assertOpen();
+    return { port: this.#port.handle, marker: this.#commandMarker.address };
+  }
+
+  onRemoteCommands(handler: () => void): void {
+    this.#remoteHandler = handler;
   }
 
   select(events: Events, timeoutMs: number | undefined): void {
@@ -223,6 +236,8 @@ export class WindowsSelector implements Selector {
     entries.free();
     this.#entries = undefined;
     this.#interrupt.free();
+    this.#commandMarker.free();
+    this.#remoteHandler = undefined;
     this.#port.close();
   }
 
@@ -266,6 +281,10 @@ export class WindowsSelector implements Selector {
       return;
     }
     if (completion.overlapped === this.#interrupt.address) return;
+    if (completion.overlapped === this.#commandMarker.address) {
+      if (!this.#tornDown) this.#remoteHandler?.();
+      return;
+    }
     const state = this.#states.get(completion.overlapped);
     if (state !== undefined) {
       const report = state.complete();
