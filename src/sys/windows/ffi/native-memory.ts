@@ -4,6 +4,18 @@ import { loadKoffi } from './koffi-loader.js';
 
 /** A block of zeroed native memory with little-endian accessors. Freed once, explicitly. */
 export class NativeMemory {
+  static #live = 0;
+  static #liveBytes = 0;
+
+  /** Blocks allocated and not yet freed in this thread: the leak detector of the tests. */
+  static get liveBlocks(): number {
+    return NativeMemory.#live;
+  }
+
+  static get liveBytes(): number {
+    return NativeMemory.#liveBytes;
+  }
+
   readonly address: bigint;
   readonly size: number;
   #view: DataView | undefined;
@@ -15,6 +27,8 @@ export class NativeMemory {
     const koffi = loadKoffi();
     this.address = koffi.alloc('uint8_t', size) as bigint;
     this.size = size;
+    NativeMemory.#live++;
+    NativeMemory.#liveBytes += size;
     this.bytes.fill(0);
   }
 
@@ -72,6 +86,8 @@ export class NativeMemory {
   free(): void {
     if (this.#freed) return;
     this.#freed = true;
+    NativeMemory.#live--;
+    NativeMemory.#liveBytes -= this.size;
     this.#view = undefined;
     this.#bytes = undefined;
     loadKoffi().free(this.address);
