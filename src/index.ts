@@ -15,3 +15,7 @@ export { SystemError, InvalidArgumentError, InvalidStateError, UnsupportedPlatfo
 export { isSupportedPlatform } from './sys/index.js';
 export { RemoteRegistry, shareRegistry, type RegistryHandle } from './core/remote-registry.js';
 export type { RemoteCommandTarget } from './core/selector.js';
+export { TcpListener, type TcpListenerOptions } from './net/tcp-listener.js';
+export { TcpStream, type ShutdownHow } from './net/tcp-stream.js';
+export { UdpSocket, type UdpSocketOptions, type Datagram } from './net/udp-socket.js';
+export { parseAddress, formatAddress, type SocketAddress, type AddressInput } from './net/address.js';

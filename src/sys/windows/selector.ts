@@ -32,6 +32,9 @@ class SocketRegistrationImpl implements SocketRegistration {
   get token(): Token {
     return this.state.token as Token;
   }
+  get seenReadiness(): ReadinessBits {
+    return readinessFromAfdFlags(this.state.seenFlags);
+  }
 }
 
 // How long close() waits for cancelled polls to report back before it gives up on them.

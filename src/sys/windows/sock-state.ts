@@ -40,6 +40,8 @@ export class SockState {
   #pendingEvents = 0;
   #status: PollStatus = 'idle';
   #deletePending = false;
+  /** Every flag ever reported: lets readers tell a reset from an orderly close (see peerReset). */
+  #seenFlags = 0;
 
   constructor(socket: bigint, baseSocket: bigint, afd: Afd) {
     this.socket = socket;
@@ -53,6 +55,10 @@ export class SockState {
   /** The completion key into the selector's owner map. */
   get completionAddress(): bigint {
     return this.#block.address;
+  }
+
+  get seenFlags(): number {
+    return this.#seenFlags;
   }
 
   get status(): PollStatus {
@@ -133,6 +139,7 @@ export class SockState {
     flags &= this.#userEvents;
     if (flags === 0) return undefined;
     this.#userEvents &= ~flags;
+    this.#seenFlags |= flags;
     return { token: this.token, flags };
   }
 

@@ -89,25 +89,25 @@ export function connect(socket: bigint, address: Buffer): number {
 }
 
 /** Bytes received (0 at EOF), or the negated WSA error. */
-export function recv(socket: bigint, buffer: Buffer | bigint, length: number, flags: number): number {
+export function recv(socket: bigint, buffer: Uint8Array | bigint, length: number, flags: number): number {
   const n = ws2_32().recv(socket, buffer, length, flags) as number;
   return n === SOCKET_ERROR ? -wsaGetLastError() : n;
 }
 
 /** Bytes sent, or the negated WSA error. */
-export function send(socket: bigint, buffer: Buffer | bigint, length: number, flags: number): number {
+export function send(socket: bigint, buffer: Uint8Array | bigint, length: number, flags: number): number {
   const n = ws2_32().send(socket, buffer, length, flags) as number;
   return n === SOCKET_ERROR ? -wsaGetLastError() : n;
 }
 
 /** Bytes received, or the negated WSA error; the sender's address goes to `from`. */
-export function recvFrom(socket: bigint, buffer: Buffer, length: number, flags: number, from: Buffer, fromLength: Int32Array): number {
+export function recvFrom(socket: bigint, buffer: Uint8Array, length: number, flags: number, from: Buffer, fromLength: Int32Array): number {
   const n = ws2_32().recvfrom(socket, buffer, length, flags, from, fromLength) as number;
   return n === SOCKET_ERROR ? -wsaGetLastError() : n;
 }
 
 /** Bytes sent, or the negated WSA error. */
-export function sendTo(socket: bigint, buffer: Buffer, length: number, flags: number, to: Buffer): number {
+export function sendTo(socket: bigint, buffer: Uint8Array, length: number, flags: number, to: Buffer): number {
   const n = ws2_32().sendto(socket, buffer, length, flags, to, to.length) as number;
   return n === SOCKET_ERROR ? -wsaGetLastError() : n;
 }
@@ -158,7 +158,9 @@ export function setSockOpt(socket: bigint, level: number, name: number, value: B
 }
 
 export function getSockOptInt(socket: bigint, level: number, name: number): number {
-  return getSockOpt(socket, level, name, 4).readInt32LE(0);
+  const value = getSockOpt(socket, level, name, 4);
+  // Boolean options may come back as a single byte (Wine does this for TCP_NODELAY).
+  return value.length >= 4 ? value.readInt32LE(0) : value.length === 0 ? 0 : value.readUIntLE(0, value.length);
 }
 
 export function setSockOptInt(socket: bigint, level: number, name: number, value: number): void {

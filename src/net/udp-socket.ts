@@ -1,0 +1,273 @@
+// mio's UdpSocket: non-blocking datagrams. Empty datagrams are real datagrams; an ICMP
+// port-unreachable never breaks the socket (SIO_UDP_CONNRESET is switched off at creation).
+import { isIPv4, isIPv6 } from 'node:net';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Interest } from '../core/interest.js';
+import type { Registry } from '../core/registry.js';
+import type { Source } from '../core/source.js';
+import type { Token } from '../core/token.js';
+import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
+import { assertSupportedPlatform } from '../sys/index.js';
+import {
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPPROTO_UDP,
+  IPV6_ADD_MEMBERSHIP,
+  IPV6_DROP_MEMBERSHIP,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_LOOP,
+  IPV6_V6ONLY,
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  MSG_PEEK,
+  SOCK_DGRAM,
+  SOL_SOCKET,
+  SO_BROADCAST,
+  WSAECONNRESET,
+  WSAEMSGSIZE,
+  WSAEWOULDBLOCK,
+  ws2_32,
+} from '../sys/windows/ffi/index.js';
+import { decodeEndpoint, encodeEndpoint, newSocket, peerEndpoint, socketError, type Endpoint } from '../sys/windows/net.js';
+import { encodeSocketAddress } from '../sys/windows/sockaddr.js';
+import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
+import { OwnedSocket, checkByte } from './owned-socket.js';
+
+export interface UdpSocketOptions {
+  /** For an IPv6 address: refuse IPv4-mapped traffic. Default false when binding "::". */
+  ipv6Only?: boolean;
+}
+
+export interface Datagram {
+  bytes: number;
+  address: SocketAddress;
+}
+
+function checkBuffer(buffer: unknown): Uint8Array {
+  if (!(buffer instanceof Uint8Array)) throw new InvalidArgumentError('buffer must be a Buffer or Uint8Array');
+  return buffer;
+}
+
+export class UdpSocket implements Source {
+  readonly #owned: OwnedSocket;
+  #peer: Endpoint | undefined;
+
+  private constructor(owned: OwnedSocket) {
+    this.#owned = owned;
+  }
+
+  static bind(address: AddressInput, options: UdpSocketOptions = {}): UdpSocket {
+    const endpoint = parseAddress(address, '0.0.0.0');
+    assertSupportedPlatform('UdpSocket');
+    const socket = newSocket(endpoint.family, SOCK_DGRAM, IPPROTO_UDP);
+    try {
+      if (endpoint.family === 'IPv6') ws2_32.setSockOptInt(socket, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only === true ? 1 : 0);
+      try {
+        ws2_32.bind(socket, encodeEndpoint(endpoint));
+      } catch (error) {
+        throw socketError('bind', (error as { osCode: number }).osCode, endpoint);
+      }
+    } catch (error) {
+      ws2_32.closeSocket(socket);
+      throw error;
+    }
+    return new UdpSocket(new OwnedSocket(socket, endpoint.family, 'UdpSocket'));
+  }
+
+  get rawSocket(): bigint {
+    return this.#owned.socket;
+  }
+
+  get closed(): boolean {
+    return this.#owned.closed;
+  }
+
+  /** Bytes sent (the whole datagram), or WOULD_BLOCK. */
+  sendTo(buffer: Uint8Array, target: AddressInput): number | WouldBlock {
+    const data = checkBuffer(buffer);
+    const endpoint = parseAddress(target);
+    const encoded = encodeEndpoint(this.#mapped(endpoint));
+    return this.#owned.doIo((socket) => {
+      const n = ws2_32.sendTo(socket, data, data.length, 0, encoded);
+      if (n >= 0) return n;
+      if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
+      throw socketError('sendto', -n, endpoint);
+    });
+  }
+
+  /** One datagram into `buffer` and its sender, or WOULD_BLOCK. A longer datagram is truncated. */
+  recvFrom(buffer: Uint8Array): Datagram | WouldBlock {
+    return this.#receiveFrom(checkBuffer(buffer), 0);
+  }
+
+  peekFrom(buffer: Uint8Array): Datagram | WouldBlock {
+    return this.#receiveFrom(checkBuffer(buffer), MSG_PEEK);
+  }
+
+  /** Sets the default peer; send()/recv() then talk to it only. */
+  connect(target: AddressInput): void {
+    const endpoint = parseAddress(target);
+    const error = ws2_32.connect(this.#owned.socket, encodeEndpoint(this.#mapped(endpoint)));
+    if (error !== 0) throw socketError('connect', error, endpoint);
+    this.#peer = endpoint;
+  }
+
+  send(buffer: Uint8Array): number | WouldBlock {
+    const data = checkBuffer(buffer);
+    return this.#owned.doIo((socket) => {
+      const n = ws2_32.send(socket, data, data.length, 0);
+      if (n >= 0) return n;
+      if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
+      throw socketError('send', -n, this.#peer);
+    });
+  }
+
+  recv(buffer: Uint8Array): number | WouldBlock {
+    const result = this.#receiveFrom(checkBuffer(buffer), 0);
+    return result === WOULD_BLOCK ? result : result.bytes;
+  }
+
+  peek(buffer: Uint8Array): number | WouldBlock {
+    const result = this.#receiveFrom(checkBuffer(buffer), MSG_PEEK);
+    return result === WOULD_BLOCK ? result : result.bytes;
+  }
+
+  localAddr(): SocketAddress {
+    return this.#owned.localAddr();
+  }
+
+  peerAddr(): SocketAddress {
+    return peerEndpoint(this.#owned.socket);
+  }
+
+  setBroadcast(on: boolean): void {
+    ws2_32.setSockOptInt(this.#owned.socket, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0);
+  }
+
+  broadcast(): boolean {
+    return ws2_32.getSockOptInt(this.#owned.socket, SOL_SOCKET, SO_BROADCAST) !== 0;
+  }
+
+  setTtl(ttl: number): void {
+    this.#owned.setTtl(ttl);
+  }
+
+  ttl(): number {
+    return this.#owned.ttl();
+  }
+
+  onlyV6(): boolean {
+    return this.#owned.family === 'IPv6' && ws2_32.getSockOptInt(this.#owned.socket, IPPROTO_IPV6, IPV6_V6ONLY) !== 0;
+  }
+
+  setMulticastLoopV4(on: boolean): void {
+    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_LOOP, on ? 1 : 0);
+  }
+
+  multicastLoopV4(): boolean {
+    return ws2_32.getSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_LOOP) !== 0;
+  }
+
+  setMulticastTtlV4(ttl: number): void {
+    checkByte('ttl', ttl);
+    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_TTL, ttl);
+  }
+
+  multicastTtlV4(): number {
+    return ws2_32.getSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_TTL);
+  }
+
+  setMulticastLoopV6(on: boolean): void {
+    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, on ? 1 : 0);
+  }
+
+  setMulticastHopsV6(hops: number): void {
+    checkByte('hops', hops);
+    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hops);
+  }
+
+  joinMulticastV4(group: string, iface = '0.0.0.0'): void {
+    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreq(group, iface));
+  }
+
+  leaveMulticastV4(group: string, iface = '0.0.0.0'): void {
+    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IP, IP_DROP_MEMBERSHIP, ipMreq(group, iface));
+  }
+
+  joinMulticastV6(group: string, interfaceIndex = 0): void {
+    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(group, interfaceIndex));
+  }
+
+  leaveMulticastV6(group: string, interfaceIndex = 0): void {
+    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, ipv6Mreq(group, interfaceIndex));
+  }
+
+  takeError(): Error | undefined {
+    return this.#owned.takeError(this.#peer);
+  }
+
+  register(registry: Registry, token: Token, interest: Interest): void {
+    this.#owned.register(registry, token, interest);
+  }
+
+  reregister(registry: Registry, token: Token, interest: Interest): void {
+    this.#owned.reregister(registry, token, interest);
+  }
+
+  deregister(registry: Registry): void {
+    this.#owned.deregister(registry);
+  }
+
+  close(): void {
+    this.#owned.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** An IPv4 target from a dual-stack IPv6 socket goes out as an IPv4-mapped address. */
+  #mapped(endpoint: Endpoint): Endpoint {
+    if (this.#owned.family === 'IPv6' && endpoint.family === 'IPv4') return { family: 'IPv6', address: `::ffff:${endpoint.address}`, port: endpoint.port };
+    return endpoint;
+  }
+
+  #receiveFrom(buffer: Uint8Array, flags: number): Datagram | WouldBlock {
+    const from = Buffer.alloc(128);
+    const fromLength = new Int32Array([from.length]);
+    // recvfrom with a zero-length buffer cannot hold even an empty datagram's place: use a byte.
+    const target = buffer.length === 0 ? Buffer.alloc(1) : buffer;
+    return this.#owned.doIo((socket) => {
+      fromLength[0] = from.length;
+      let n = ws2_32.recvFrom(socket, target, target.length, flags, from, fromLength);
+      // A datagram longer than the buffer: the buffer holds its start, as on other platforms.
+      if (n === -WSAEMSGSIZE) n = target.length;
+      if (n < 0) {
+        if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
+        // Only if SIO_UDP_CONNRESET could not be switched off: not an error of this socket.
+        if (-n === WSAECONNRESET) return WOULD_BLOCK;
+        throw socketError('recvfrom', -n, this.#peer);
+      }
+      return { bytes: Math.min(n, buffer.length), address: decodeEndpoint(from) };
+    });
+  }
+}
+
+function ipMreq(group: string, iface: string): Buffer {
+  if (!isIPv4(group) || !isIPv4(iface)) throw new InvalidArgumentError('IPv4 multicast needs IPv4 group and interface addresses');
+  const bytes = Buffer.alloc(8);
+  encodeSocketAddress(group, 0).copy(bytes, 0, 4, 8);
+  encodeSocketAddress(iface, 0).copy(bytes, 4, 4, 8);
+  return bytes;
+}
+
+function ipv6Mreq(group: string, interfaceIndex: number): Buffer {
+  if (!isIPv6(group)) throw new InvalidArgumentError('IPv6 multicast needs an IPv6 group address');
+  if (!Number.isInteger(interfaceIndex) || interfaceIndex < 0) throw new InvalidArgumentError('interfaceIndex must be a non-negative integer');
+  const bytes = Buffer.alloc(20);
+  encodeSocketAddress(group, 0).copy(bytes, 0, 8, 24);
+  bytes.writeUInt32LE(interfaceIndex, 16);
+  return bytes;
+}

@@ -1,0 +1,330 @@
+// TcpListener and TcpStream against real sockets, with Windows Node's own net module as a
+// peer that is not ours.
+import { createHash } from 'node:crypto';
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, Interest, Poll, SystemError, TcpListener, TcpStream, WOULD_BLOCK } from '../../src/index.js';
+import { drive, eventsFor, nextEvent } from './poll-helpers.js';
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0).reverse()) close();
+});
+function track<T extends { close(): void }>(value: T): T {
+  closers.push(() => value.close());
+  return value;
+}
+
+async function nodeServer(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => server.close());
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { server, port: address.port };
+}
+
+/** A connected pair: our listener accepted our client. */
+async function pair(poll: Poll): Promise<{ client: TcpStream; server: TcpStream }> {
+  const listener = track(TcpListener.bind('127.0.0.1:0'));
+  poll.registry().register(listener, 1, Interest.READABLE);
+  const client = track(TcpStream.connect(listener.localAddr()));
+  poll.registry().register(client, 2, Interest.WRITABLE);
+  const seen = await eventsFor(poll, [1, 2]);
+  expect(seen.get(2)?.isWritable()).toBe(true);
+  expect(seen.get(1)?.isReadable()).toBe(true);
+  const accepted = listener.accept();
+  if (accepted === WOULD_BLOCK) throw new Error('nothing to accept after READABLE');
+  const server = track(accepted[0]);
+  expect(accepted[1].address).toBe('127.0.0.1');
+  expect(accepted[1].port).toBe(client.localAddr().port);
+  poll.registry().deregister(listener);
+  return { client, server };
+}
+
+describe('TcpListener', () => {
+  it('binds port 0 on IPv4 and reports the port it got', () => {
+    const listener = track(TcpListener.bind({ host: '127.0.0.1', port: 0 }));
+    const local = listener.localAddr();
+    expect(local.family).toBe('IPv4');
+    expect(local.port).toBeGreaterThan(0);
+    expect(listener.accept()).toBe(WOULD_BLOCK);
+  });
+
+  it('binds IPv6 loopback and accepts an IPv6 client', async () => {
+    const poll = track(new Poll());
+    const listener = track(TcpListener.bind('[::1]:0'));
+    expect(listener.localAddr()).toMatchObject({ family: 'IPv6', address: '::1' });
+    poll.registry().register(listener, 1, Interest.READABLE);
+    track(TcpStream.connect(listener.localAddr()));
+    await nextEvent(poll, (e) => e.token === 1);
+    const accepted = listener.accept();
+    expect(accepted).not.toBe(WOULD_BLOCK);
+    if (accepted !== WOULD_BLOCK) {
+      track(accepted[0]);
+      expect(accepted[1].family).toBe('IPv6');
+    }
+  });
+
+  it('a dual-stack listener on :: accepts an IPv4 client', async () => {
+    const poll = track(new Poll());
+    const listener = track(TcpListener.bind('[::]:0'));
+    poll.registry().register(listener, 1, Interest.READABLE);
+    track(TcpStream.connect({ host: '127.0.0.1', port: listener.localAddr().port }));
+    await nextEvent(poll, (e) => e.token === 1);
+    const accepted = listener.accept();
+    expect(accepted).not.toBe(WOULD_BLOCK);
+    if (accepted !== WOULD_BLOCK) {
+      track(accepted[0]);
+      expect(accepted[1].address).toBe('::ffff:127.0.0.1');
+    }
+  });
+
+  it('binding a port in use gives EADDRINUSE with the address', () => {
+    const first = track(TcpListener.bind('127.0.0.1:0'));
+    const { port } = first.localAddr();
+    let caught: unknown;
+    try {
+      track(TcpListener.bind({ host: '127.0.0.1', port }));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SystemError);
+    expect(caught).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind', address: '127.0.0.1', port });
+  });
+
+  it('rejects bad addresses before any native call', () => {
+    expect(() => TcpListener.bind('example.com:80')).toThrow(InvalidArgumentError);
+    expect(() => TcpListener.bind('127.0.0.1:65536')).toThrow(InvalidArgumentError);
+    expect(() => TcpListener.bind({ host: '127.0.0.1', port: -1 })).toThrow(InvalidArgumentError);
+    expect(() => TcpListener.bind('127.0.0.1')).toThrow(InvalidArgumentError);
+    expect(() => TcpStream.connect('127.0.0.1:0')).toThrow(InvalidArgumentError);
+  });
+
+  it('setTtl and ttl round-trip', () => {
+    const listener = track(TcpListener.bind('127.0.0.1:0'));
+    listener.setTtl(42);
+    expect(listener.ttl()).toBe(42);
+    expect(listener.takeError()).toBeUndefined();
+  });
+});
+
+describe('TcpStream', () => {
+  it('connects, exchanges data both ways, and reports its addresses', async () => {
+    const poll = track(new Poll());
+    const { client, server } = await pair(poll);
+    expect(client.peerAddr()).toEqual(server.localAddr());
+    expect(client.write(Buffer.from('ping'))).toBe(4);
+    poll.registry().register(server, 3, Interest.READABLE);
+    await nextEvent(poll, (e) => e.token === 3 && e.isReadable());
+    const buffer = Buffer.alloc(16);
+    expect(server.peek(buffer)).toBe(4);
+    expect(server.read(buffer)).toBe(4);
+    expect(buffer.toString('utf8', 0, 4)).toBe('ping');
+    expect(server.read(buffer)).toBe(WOULD_BLOCK);
+    expect(server.writev([Buffer.from('po'), Buffer.from('ng')])).toBe(4);
+    poll.registry().reregister(client, 2, Interest.READABLE);
+    await nextEvent(poll, (e) => e.token === 2 && e.isReadable());
+    const parts = [Buffer.alloc(1), Buffer.alloc(10)];
+    expect(client.readv(parts)).toBe(4);
+    expect(Buffer.concat(parts).toString('utf8', 0, 4)).toBe('pong');
+  });
+
+  it('setNoDelay and setKeepAlive apply', async () => {
+    const poll = track(new Poll());
+    const { client } = await pair(poll);
+    client.setNoDelay(true);
+    expect(client.noDelay()).toBe(true);
+    client.setKeepAlive(true, 5000);
+    expect(client.keepAlive()).toBe(true);
+    client.setTtl(7);
+    expect(client.ttl()).toBe(7);
+  });
+
+  it('a refused connect reports an error event and takeError gives ECONNREFUSED', async () => {
+    const listener = TcpListener.bind('127.0.0.1:0');
+    const { port } = listener.localAddr();
+    listener.close();
+    const poll = track(new Poll());
+    const stream = track(TcpStream.connect({ host: '127.0.0.1', port }));
+    poll.registry().register(stream, 9, Interest.READABLE.add(Interest.WRITABLE));
+    const event = await nextEvent(poll, (e) => e.token === 9);
+    expect(event.isError() || event.isWriteClosed()).toBe(true);
+    const error = stream.takeError();
+    expect(error).toBeInstanceOf(SystemError);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED', address: '127.0.0.1', port });
+    expect(() => stream.peerAddr()).toThrow(expect.objectContaining({ code: 'ENOTCONN' }) as Error);
+  });
+
+  it('a peer reset shows as ECONNRESET on read (Node peer resets)', async () => {
+    let peer: Socket | undefined;
+    const { port } = await nodeServer((socket) => {
+      peer = socket;
+    });
+    const poll = track(new Poll());
+    const stream = track(TcpStream.connect({ port }));
+    poll.registry().register(stream, 4, Interest.READABLE.add(Interest.WRITABLE));
+    await nextEvent(poll, (e) => e.token === 4 && e.isWritable());
+    for (let i = 0; i < 100 && peer === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    peer?.resetAndDestroy();
+    const event = await nextEvent(poll, (e) => e.token === 4 && e.isReadClosed());
+    expect(event.isReadable()).toBe(true);
+    expect(() => stream.read(Buffer.alloc(16))).toThrow(expect.objectContaining({ code: 'ECONNRESET', syscall: 'recv' }) as Error);
+  });
+
+  it('half-close works in both directions', async () => {
+    const poll = track(new Poll());
+    const { client, server } = await pair(poll);
+    poll.registry().register(server, 3, Interest.READABLE);
+    client.write(Buffer.from('last words'));
+    client.shutdown('write');
+    const buffer = Buffer.alloc(64);
+    let text = '';
+    let eof = false;
+    await drive(
+      poll,
+      (e) => {
+        if (e.token !== 3) return;
+        for (;;) {
+          const n = server.read(buffer);
+          if (n === WOULD_BLOCK) return;
+          if (n === 0) {
+            eof = true;
+            return;
+          }
+          text += buffer.toString('utf8', 0, n);
+        }
+      },
+      () => eof,
+    );
+    expect(text).toBe('last words');
+    // The other direction still works after the client's FIN.
+    expect(server.write(Buffer.from('reply'))).toBe(5);
+    poll.registry().reregister(client, 2, Interest.READABLE);
+    await nextEvent(poll, (e) => e.token === 2 && e.isReadable());
+    expect(client.read(buffer)).toBe(5);
+    server.shutdown('write');
+    await nextEvent(poll, (e) => e.token === 2 && e.isReadClosed());
+    expect(client.read(buffer)).toBe(0);
+  });
+
+  it('writing after the peer went away errors and never hangs', async () => {
+    const { port } = await nodeServer((socket) => socket.destroy());
+    const poll = track(new Poll());
+    const stream = track(TcpStream.connect({ port }));
+    poll.registry().register(stream, 5, Interest.READABLE.add(Interest.WRITABLE));
+    await nextEvent(poll, (e) => e.token === 5 && e.isReadClosed());
+    let caught: unknown;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 200 && caught === undefined; i++) {
+      try {
+        if (stream.write(chunk) === WOULD_BLOCK) await nextEvent(poll, (e) => e.token === 5, 2000).catch(() => undefined);
+      } catch (error) {
+        caught = error;
+      }
+    }
+    expect(caught).toBeInstanceOf(SystemError);
+    expect(['ECONNRESET', 'ECONNABORTED', 'EPIPE']).toContain((caught as SystemError).code);
+  });
+
+  it.each([
+    ['1 MiB', 1 << 20],
+    ['64 MiB', 64 << 20],
+  ])('transfers %s intact (checksummed) to a Node peer and back', async (_name, size) => {
+    // The Node peer echoes everything back.
+    const { port } = await nodeServer((socket) => socket.pipe(socket));
+    const poll = track(new Poll());
+    const stream = track(TcpStream.connect({ port }));
+    poll.registry().register(stream, 6, Interest.READABLE.add(Interest.WRITABLE));
+    const source = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4) source.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const sent = createHash('sha256').update(source).digest('hex');
+    const received = createHash('sha256');
+    const buffer = Buffer.alloc(256 * 1024);
+    let written = 0;
+    let read = 0;
+    const pump = (): void => {
+      while (written < size) {
+        const n = stream.write(source.subarray(written, Math.min(size, written + 256 * 1024)));
+        if (n === WOULD_BLOCK) break;
+        written += n;
+      }
+      for (;;) {
+        const n = stream.read(buffer);
+        if (n === WOULD_BLOCK || n === 0) break;
+        received.update(buffer.subarray(0, n));
+        read += n;
+      }
+    };
+    await drive(poll, (e) => e.token === 6 && pump(), () => read >= size, 240_000);
+    expect(read).toBe(size);
+    expect(received.digest('hex')).toBe(sent);
+  }, 300_000);
+
+  it('1,000 concurrent connections to one listener', async () => {
+    const poll = track(new Poll());
+    const listener = track(TcpListener.bind('127.0.0.1:0'));
+    poll.registry().register(listener, 0, Interest.READABLE);
+    const { port } = listener.localAddr();
+    const count = 1000;
+    const clients: TcpStream[] = [];
+    const accepted: TcpStream[] = [];
+    closers.push(() => [...clients, ...accepted].forEach((s) => s.close()));
+    let connected = 0;
+    for (let i = 0; i < count; i++) {
+      const client = TcpStream.connect({ port });
+      clients.push(client);
+      poll.registry().register(client, i + 1, Interest.WRITABLE);
+    }
+    await drive(
+      poll,
+      (e) => {
+        if (e.token === 0) {
+          for (let a = listener.accept(); a !== WOULD_BLOCK; a = listener.accept()) accepted.push(a[0]);
+        } else if (e.isWritable()) connected++;
+      },
+      () => connected >= count && accepted.length >= count,
+      240_000,
+    );
+    expect(accepted.length).toBe(count);
+    expect(new Set(accepted.map((s) => s.peerAddr().port)).size).toBe(count);
+  }, 300_000);
+
+  it('a Node client talks to our listener', async () => {
+    const poll = track(new Poll());
+    const listener = track(TcpListener.bind('127.0.0.1:0'));
+    poll.registry().register(listener, 1, Interest.READABLE);
+    const client = netConnect(listener.localAddr().port, '127.0.0.1');
+    closers.push(() => client.destroy());
+    const reply = new Promise<string>((resolve) => client.once('data', (d: Buffer) => resolve(d.toString())));
+    client.write('hello from node');
+    await nextEvent(poll, (e) => e.token === 1);
+    const accepted = listener.accept();
+    if (accepted === WOULD_BLOCK) throw new Error('nothing accepted');
+    const stream = track(accepted[0]);
+    poll.registry().register(stream, 2, Interest.READABLE);
+    await nextEvent(poll, (e) => e.token === 2);
+    const buffer = Buffer.alloc(64);
+    const n = stream.read(buffer);
+    expect(n).toBe(15);
+    stream.write(Buffer.from(`echo: ${buffer.toString('utf8', 0, 15)}`));
+    expect(await reply).toBe('echo: hello from node');
+  });
+
+  it('adopts a raw SOCKET with fromRawSocket', async () => {
+    const poll = track(new Poll());
+    const { client } = await pair(poll);
+    poll.registry().deregister(client);
+    const adopted = TcpStream.fromRawSocket(client.rawSocket);
+    poll.registry().register(adopted, 8, Interest.WRITABLE);
+    await nextEvent(poll, (e) => e.token === 8 && e.isWritable());
+  });
+
+  it('operations on a closed stream are typed errors', () => {
+    const listener = TcpListener.bind('127.0.0.1:0');
+    listener.close();
+    listener.close();
+    expect(() => listener.accept()).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }) as Error);
+    expect(() => listener.localAddr()).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }) as Error);
+  });
+});
