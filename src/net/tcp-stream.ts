@@ -12,6 +12,7 @@ import {
   IPPROTO_TCP,
   MSG_PEEK,
   SD_BOTH,
+  SIO_KEEPALIVE_VALS,
   SD_RECEIVE,
   SD_SEND,
   SOCK_STREAM,
@@ -159,8 +160,17 @@ export class TcpStream implements Source {
     if (enable && initialDelayMs !== undefined) {
       if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) throw new InvalidArgumentError('initialDelayMs must be a non-negative number');
       const seconds = Math.max(1, Math.round(initialDelayMs / 1000));
-      ws2_32.setSockOptInt(socket, IPPROTO_TCP, TCP_KEEPIDLE, seconds);
-      ws2_32.setSockOptInt(socket, IPPROTO_TCP, TCP_KEEPINTVL, 1);
+      try {
+        ws2_32.setSockOptInt(socket, IPPROTO_TCP, TCP_KEEPIDLE, seconds);
+        ws2_32.setSockOptInt(socket, IPPROTO_TCP, TCP_KEEPINTVL, 1);
+      } catch {
+        // Older Windows (and Wine) lack these options; the older ioctl sets the same timers.
+        const values = Buffer.alloc(12);
+        values.writeUInt32LE(1, 0);
+        values.writeUInt32LE(seconds * 1000, 4);
+        values.writeUInt32LE(1000, 8);
+        ws2_32.wsaIoctl(socket, SIO_KEEPALIVE_VALS, values, null);
+      }
     }
   }
 

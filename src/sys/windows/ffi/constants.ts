@@ -116,6 +116,7 @@ export const SIO_BSP_HANDLE_SELECT = 0x4800001c;
 export const SIO_BSP_HANDLE_POLL = 0x4800001d;
 export const SIO_BASE_HANDLE = 0x48000022;
 export const SIO_UDP_CONNRESET = 0x9800000c;
+export const SIO_KEEPALIVE_VALS = 0x98000004;
 
 export const SOL_SOCKET = 0xffff;
 export const SO_REUSEADDR = 0x0004;
@@ -145,3 +146,9 @@ export const IPV6_MULTICAST_LOOP = 11;
 export const IPV6_ADD_MEMBERSHIP = 12;
 export const IPV6_DROP_MEMBERSHIP = 13;
 export const IPV6_V6ONLY = 27;
+
+// --- Security (named-pipe access restricted to the current user)
+export const TOKEN_QUERY = 0x0008;
+/** TOKEN_INFORMATION_CLASS.TokenUser */
+export const TOKEN_USER_CLASS = 1;
+export const SDDL_REVISION_1 = 1;
