@@ -19,6 +19,11 @@ export class IoSourceState {
     return this.#registration?.token;
   }
 
+  /** Readiness reported since registration; 0 when not registered. */
+  get seenReadiness(): number {
+    return this.#registration?.seenReadiness ?? 0;
+  }
+
   get interest(): Interest | undefined {
     return this.#interest;
   }

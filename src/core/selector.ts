@@ -2,11 +2,14 @@
 // written against it; src/sys picks the implementation.
 import type { Events } from './events.js';
 import type { Interest } from './interest.js';
+import type { ReadinessBits } from './readiness.js';
 import type { Token } from './token.js';
 
 /** A socket's registration inside a selector; opaque to everything above sys. */
 export interface SocketRegistration {
   readonly token: Token;
+  /** Every readiness reported since registration (a reset shows as READ_CLOSED with WRITE_CLOSED). */
+  readonly seenReadiness: ReadinessBits;
 }
 
 /** What a Waker needs to reach a selector from any thread: plain data, structured-cloneable. */
