@@ -1,7 +1,7 @@
 // The registration state of one socket (mio's IoSourceState): which Poll it belongs to, under
 // which token and interest, and the re-arm after WouldBlock that makes edges work.
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
-import type { Interest } from './interest.js';
+import { Interest } from './interest.js';
 import type { Selector, SocketRegistration } from './selector.js';
 import type { Token } from './token.js';
 import { WOULD_BLOCK, type WouldBlock } from './would-block.js';
@@ -53,11 +53,16 @@ export class IoSourceState {
     this.#clear();
   }
 
-  /** Runs a non-blocking operation; WouldBlock re-arms the registered interest. */
-  doIo<T>(operation: () => T | WouldBlock): T | WouldBlock {
+  /**
+   * Runs a non-blocking operation; WouldBlock re-arms `direction` (default: the whole registered
+   * interest, as mio does). Naming the blocked direction avoids waking a paused reader when
+   * only a write blocked.
+   */
+  doIo<T>(operation: () => T | WouldBlock, direction?: Interest): T | WouldBlock {
     const result = operation();
     if (result === WOULD_BLOCK && this.#registration !== undefined && this.#interest !== undefined && this.#selector?.closed === false) {
-      this.#selector.rearmSocket(this.#registration, this.#interest);
+      const bits = direction === undefined ? this.#interest.bits : this.#interest.bits & direction.bits;
+      if (bits !== 0) this.#selector.rearmSocket(this.#registration, Interest.fromBits(bits));
     }
     return result;
   }

@@ -24,14 +24,29 @@ export interface RemoteCommandTarget {
   readonly marker: bigint;
 }
 
+/** Events delivered by a background wait, in the order they were dequeued. */
+export type EventBatch = { token: Token; readiness: ReadinessBits }[];
+
+/** A wait running on its own thread (see Selector.startBackgroundWait). */
+export interface BackgroundWait {
+  /** Keeps the process alive while waiting (the default). */
+  ref(): void;
+  /** Lets the process exit while waiting. */
+  unref(): void;
+  /** Stops waiting; resolves once the waiting thread has exited. */
+  stop(): Promise<void>;
+}
+
 export interface Selector {
   readonly closed: boolean;
   /** Starts watching a raw socket (a Windows SOCKET). */
   registerSocket(socket: bigint, token: Token, interest: Interest): SocketRegistration;
   reregisterSocket(registration: SocketRegistration, token: Token, interest: Interest): void;
   deregisterSocket(registration: SocketRegistration): void;
-  /** Re-arms a registration after its owner saw WouldBlock (edge triggering). */
+  /** Re-arms `interest` (one direction or both) after its owner saw WouldBlock (edge triggering). */
   rearmSocket(registration: SocketRegistration, interest: Interest): void;
+  /** Waits on a worker thread and hands each batch of events to `deliver` on this thread. */
+  startBackgroundWait(deliver: (batch: EventBatch) => void): BackgroundWait;
   /** Blocks the calling thread up to `timeoutMs` (undefined: until an event). */
   select(events: Events, timeoutMs: number | undefined): void;
   /** Waits without blocking the event loop. */

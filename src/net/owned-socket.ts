@@ -31,6 +31,10 @@ export class OwnedSocket {
     return this.#socket;
   }
 
+  #assertOpen(): void {
+    if (this.#socket === 0n) throw new InvalidStateError('ERR_SOCKET_CLOSED', `the ${this.#kind} is closed`);
+  }
+
   get seenReadiness(): number {
     return this.#state.seenReadiness;
   }
@@ -40,19 +44,19 @@ export class OwnedSocket {
   }
 
   reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.socket;
+    this.#assertOpen();
     this.#state.reregister(selectorOf(registry), token, interest);
   }
 
   deregister(registry: Registry): void {
-    this.socket;
+    this.#assertOpen();
     this.#state.deregister(selectorOf(registry));
   }
 
-  /** Runs a non-blocking call; WouldBlock re-arms the interest (edge triggering). */
-  doIo<T>(operation: (socket: bigint) => T | WouldBlock): T | WouldBlock {
+  /** Runs a non-blocking call; WouldBlock re-arms `direction` (edge triggering). */
+  doIo<T>(operation: (socket: bigint) => T | WouldBlock, direction?: Interest): T | WouldBlock {
     const socket = this.socket;
-    return this.#state.doIo(() => operation(socket));
+    return this.#state.doIo(() => operation(socket), direction);
   }
 
   localAddr(): Endpoint {

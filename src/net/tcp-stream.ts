@@ -1,7 +1,7 @@
 // mio's TcpStream: a non-blocking TCP connection. connect() returns at once; completion is
 // reported as WRITABLE and failure as an error event, after which takeError() says why.
 import { InvalidArgumentError, InvalidStateError, type SystemError } from '../core/errors.js';
-import type { Interest } from '../core/interest.js';
+import { Interest } from '../core/interest.js';
 import { Readiness } from '../core/readiness.js';
 import type { Registry } from '../core/registry.js';
 import type { Source } from '../core/source.js';
@@ -121,7 +121,7 @@ export class TcpStream implements Source {
       if (n >= 0) return n;
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
       throw socketError('send', -n, this.#remote);
-    });
+    }, Interest.WRITABLE);
   }
 
   /** Writes several buffers with one send. */
@@ -226,7 +226,7 @@ export class TcpStream implements Source {
       }
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
       throw socketError('recv', -n, this.#remote);
-    });
+    }, Interest.READABLE);
   }
 }
 

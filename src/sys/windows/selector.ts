@@ -5,12 +5,13 @@ import { InvalidArgumentError, InvalidStateError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
 import type { Interest } from '../../core/interest.js';
 import { Readiness, type ReadinessBits } from '../../core/readiness.js';
-import type { RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
+import type { BackgroundWait, EventBatch, RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
 import type { Token } from '../../core/token.js';
 import { AfdGroup } from './afd-group.js';
 import { afdFlagsForInterest, readinessFromAfdFlags } from './afd-readiness.js';
 import { baseSocketOf } from './base-socket.js';
 import { NativeMemory } from './ffi/index.js';
+import { CompletionPump } from './completion-pump.js';
 import { type Completion, CompletionEntries, CompletionPort } from './iocp.js';
 import { SockState } from './sock-state.js';
 
@@ -22,6 +23,11 @@ export interface EventSink {
 /** Owner of an OVERLAPPED (or APC context) address whose completions it consumes. */
 export interface CompletionOwner {
   onCompletion(completion: Completion, sink: EventSink): void;
+  /**
+   * The port is being torn down and no further completion will be dequeued: an owner with
+   * operations still in flight (a named pipe) cancels them and reclaims its memory here.
+   */
+  onPortClosed?(): void;
 }
 
 class SocketRegistrationImpl implements SocketRegistration {
@@ -56,6 +62,10 @@ export class WindowsSelector implements Selector {
   /** Posted by other threads when they queued registry commands for us. */
   readonly #commandMarker: NativeMemory;
   #remoteHandler: (() => void) | undefined;
+  /** Posted to make a background pump exit. */
+  readonly #stopMarker: NativeMemory;
+  #pump: CompletionPump | undefined;
+  #pumpStopped: Promise<void> | undefined;
   #asyncWait: Promise<unknown> | undefined;
   #closed = false;
   #tornDown = false;
@@ -65,6 +75,7 @@ export class WindowsSelector implements Selector {
     this.#afdGroup = new AfdGroup(this.#port);
     this.#interrupt = new NativeMemory(8);
     this.#commandMarker = new NativeMemory(8);
+    this.#stopMarker = new NativeMemory(8);
   }
 
   get closed(): boolean {
@@ -110,7 +121,7 @@ export class WindowsSelector implements Selector {
 
   rearmSocket(registration: SocketRegistration, interest: Interest): void {
     const state = this.#stateOf(registration);
-    if (state.setInterest(afdFlagsForInterest(interest), state.token)) this.#queue(state);
+    if (state.addInterest(afdFlagsForInterest(interest))) this.#queue(state);
   }
 
   deregisterSocket(registration: SocketRegistration): void {
@@ -142,6 +153,55 @@ export class WindowsSelector implements Selector {
 
   onRemoteCommands(handler: () => void): void {
     this.#remoteHandler = handler;
+  }
+
+  /**
+   * Hands the waiting to a worker thread: completions come back as messages and their events
+   * go to `deliver`, on this thread. While it runs, select() and selectAsync() are refused.
+   */
+  startBackgroundWait(deliver: (batch: EventBatch) => void): BackgroundWait {
+    this.#assertOpen();
+    this.#assertNotWaiting();
+    const sink = (batch: { token: Token; readiness: ReadinessBits }[]): EventSink => ({ push: (token, readiness) => batch.push({ token, readiness }) });
+    const stopOnExit = (): void => this.#postStop();
+    let stopped!: () => void;
+    this.#pumpStopped = new Promise<void>((resolve) => (stopped = resolve));
+    this.#pump = new CompletionPump({
+      port: this.#port.handle,
+      stopMarker: this.#stopMarker.address,
+      capacity: 1024,
+      onCompletions: (completions) => {
+        const batch: { token: Token; readiness: ReadinessBits }[] = [];
+        const into = sink(batch);
+        for (const completion of completions) this.#dispatch(completion, into);
+        if (!this.#closed) this.#updateSockets();
+        if (batch.length > 0) deliver(batch);
+      },
+      onExit: () => {
+        process.off('exit', stopOnExit);
+        this.#pump = undefined;
+        this.#pumpStopped = undefined;
+        if (this.#closed) this.#teardown();
+        stopped();
+      },
+    });
+    // A pump blocked in the kernel would hold the process open at exit: release it first.
+    process.on('exit', stopOnExit);
+    this.#updateSockets();
+    const pump = this.#pump;
+    const done = this.#pumpStopped;
+    return {
+      ref: () => pump.ref(),
+      unref: () => pump.unref(),
+      stop: () => {
+        if (pump.running) this.#postStop();
+        return done;
+      },
+    };
+  }
+
+  #postStop(): void {
+    if (!this.#port.closed) this.#port.post(0n, 0, this.#stopMarker.address);
   }
 
   select(events: Events, timeoutMs: number | undefined): void {
@@ -204,6 +264,11 @@ export class WindowsSelector implements Selector {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#pump !== undefined) {
+      // The pump exits after forwarding what it dequeued; teardown runs then.
+      this.#postStop();
+      return;
+    }
     if (this.#asyncWait !== undefined) {
       // The wait's entries belong to a koffi worker thread until it returns; it tears down then.
       this.#interruptWait();
@@ -228,6 +293,9 @@ export class WindowsSelector implements Selector {
     // Completions already queued for non-socket owners (pipes) are handed over so they can free.
     this.#port.getMany(entries, 0);
     for (const completion of entries) this.#dispatch(completion, sink);
+    // Owners whose operations are still in flight would never hear back: let them reclaim now.
+    for (const owner of new Set(this.#owners.values())) owner.onPortClosed?.();
+    this.#owners.clear();
     for (const state of this.#states.values()) {
       if (state.releasable) this.#release(state);
     }
@@ -240,6 +308,7 @@ export class WindowsSelector implements Selector {
     this.#entries = undefined;
     this.#interrupt.free();
     this.#commandMarker.free();
+    this.#stopMarker.free();
     this.#remoteHandler = undefined;
     this.#port.close();
   }
@@ -256,7 +325,7 @@ export class WindowsSelector implements Selector {
   #queue(state: SockState): void {
     this.#updateQueue.add(state);
     // A wait is running on another thread: issue the poll now so that wait sees it.
-    if (this.#asyncWait !== undefined) this.#updateSockets();
+    if (this.#asyncWait !== undefined || this.#pump !== undefined) this.#updateSockets();
   }
 
   #updateSockets(): void {
@@ -283,7 +352,7 @@ export class WindowsSelector implements Selector {
       sink.push(Number(completion.key) as Token, Readiness.READABLE);
       return;
     }
-    if (completion.overlapped === this.#interrupt.address) return;
+    if (completion.overlapped === this.#interrupt.address || completion.overlapped === this.#stopMarker.address) return;
     if (completion.overlapped === this.#commandMarker.address) {
       if (!this.#tornDown) this.#remoteHandler?.();
       return;
@@ -341,6 +410,6 @@ export class WindowsSelector implements Selector {
   }
 
   #assertNotWaiting(): void {
-    if (this.#asyncWait !== undefined) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
+    if (this.#asyncWait !== undefined || this.#pump !== undefined) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
   }
 }

@@ -81,6 +81,12 @@ export class SockState {
     return (this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
   }
 
+  /** Wants `afdFlags` again (after WouldBlock) on top of what is still wanted; true when a poll must be (re)issued. */
+  addInterest(afdFlags: number): boolean {
+    this.#userEvents |= afdFlags | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
+    return (this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
+  }
+
   /** Brings the poll in flight in line with the wanted flags. */
   update(): void {
     if (this.#deletePending) throw new InvalidStateError('ERR_SOCKET_DELETED', 'update of a deregistered socket');
