@@ -1,0 +1,256 @@
+// A Node Duplex over a readiness source whose backpressure is the kernel's: reading stops when
+// push() says the consumer is full, and because only a WouldBlock re-arms READABLE, nothing is
+// read again until _read() asks. The unread bytes stay in the kernel and TCP flow control
+// pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after
+// a WouldBlock.
+import { Duplex, type DuplexOptions } from 'node:stream';
+import { Interest } from '../core/interest.js';
+import { Readiness, type ReadinessBits } from '../core/readiness.js';
+import type { Source } from '../core/source.js';
+import type { Token } from '../core/token.js';
+import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
+import { Driver } from './driver.js';
+
+/** What a SourceDuplex needs from a byte-stream source. */
+export interface ByteChannel extends Source {
+  read(buffer: Uint8Array): number | WouldBlock;
+  write(buffer: Uint8Array): number | WouldBlock;
+  /** Half-close: no more writes from this side. */
+  shutdownWrite(): void;
+  /** A pending connect failure (after an error event), if any. */
+  takeError(): Error | undefined;
+  close(): void;
+}
+
+export interface SourceDuplexOptions extends DuplexOptions {
+  driver?: Driver;
+  /** Bytes per read; at least 64 KiB by default. */
+  readChunkSize?: number;
+  /** Reads per readiness event before yielding to other sources. */
+  maxReadsPerEvent?: number;
+}
+
+const READ_READY = Readiness.READABLE | Readiness.READ_CLOSED;
+const DEFAULT_CHUNK = 64 * 1024;
+const DEFAULT_READS_PER_EVENT = 32;
+
+interface PendingWrite {
+  data: Uint8Array;
+  offset: number;
+  callback: (error?: Error | null) => void;
+}
+
+export class SourceDuplex extends Duplex {
+  readonly driver: Driver;
+  #channel: ByteChannel | undefined;
+  #token: Token | undefined;
+  #connecting = false;
+  #wantRead = false;
+  #reading = false;
+  #pendingWrite: PendingWrite | undefined;
+  #pendingFinal: ((error?: Error | null) => void) | undefined;
+  #refd = true;
+  #retained = false;
+  #readBuffer: Buffer | undefined;
+  readonly #chunkSize: number;
+  readonly #readsPerEvent: number;
+  bytesRead = 0;
+  bytesWritten = 0;
+
+  constructor(options: SourceDuplexOptions = {}) {
+    const { driver, readChunkSize, maxReadsPerEvent, ...duplexOptions } = options;
+    super({ allowHalfOpen: false, ...duplexOptions });
+    this.driver = driver ?? Driver.shared();
+    this.#chunkSize = readChunkSize ?? DEFAULT_CHUNK;
+    this.#readsPerEvent = maxReadsPerEvent ?? DEFAULT_READS_PER_EVENT;
+  }
+
+  /** The channel, once attached. */
+  protected get channel(): ByteChannel | undefined {
+    return this.#channel;
+  }
+
+  protected get connecting(): boolean {
+    return this.#connecting;
+  }
+
+  /** Starts driving `channel`; `connecting` waits for its first WRITABLE (or error). */
+  protected attach(channel: ByteChannel, connecting: boolean): void {
+    this.#channel = channel;
+    this.#connecting = connecting;
+    this.#token = this.driver.add(channel, Interest.READABLE.add(Interest.WRITABLE), (readiness) => this.#onReadiness(readiness));
+    this.#updateRetain();
+  }
+
+  /** Called once a connecting channel is connected. */
+  protected onConnected(): void {
+    // For subclasses: emit 'connect' and friends.
+  }
+
+  ref(): this {
+    this.#refd = true;
+    this.#updateRetain();
+    return this;
+  }
+
+  unref(): this {
+    this.#refd = false;
+    this.#updateRetain();
+    return this;
+  }
+
+  override _read(): void {
+    this.#wantRead = true;
+    if (this.#channel !== undefined && !this.#connecting) this.#readLoop();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#pendingWrite = { data: chunk, offset: 0, callback };
+    if (this.#channel !== undefined && !this.#connecting) this.#flush();
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    const data = chunks.length === 1 ? (chunks[0] as { chunk: Buffer }).chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(data, 'binary', callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.#channel === undefined || this.#connecting) {
+      this.#pendingFinal = callback;
+      return;
+    }
+    this.#shutdown(callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const channel = this.#channel;
+    const token = this.#token;
+    this.#channel = undefined;
+    this.#token = undefined;
+    this.#wantRead = false;
+    const pending = this.#pendingWrite;
+    this.#pendingWrite = undefined;
+    if (channel !== undefined && token !== undefined) {
+      try {
+        this.driver.remove(channel, token);
+      } catch {
+        // Already deregistered (the Poll closed): closing is all that is left.
+      }
+      channel.close();
+    }
+    this.#updateRetain();
+    pending?.callback(error ?? new Error('the stream was destroyed before the write finished'));
+    callback(error);
+  }
+
+  #shutdown(callback: (error?: Error | null) => void): void {
+    try {
+      this.#channel?.shutdownWrite();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  #onReadiness(readiness: ReadinessBits): void {
+    const channel = this.#channel;
+    if (channel === undefined) return;
+    if (this.#connecting) {
+      if ((readiness & (Readiness.WRITABLE | Readiness.ERROR | Readiness.WRITE_CLOSED)) === 0) return;
+      const error = channel.takeError();
+      if (error !== undefined) {
+        this.destroy(error);
+        return;
+      }
+      this.#connecting = false;
+      this.onConnected();
+      if (this.#pendingWrite !== undefined) this.#flush();
+      if (this.#pendingFinal !== undefined) {
+        const final = this.#pendingFinal;
+        this.#pendingFinal = undefined;
+        if (this.#pendingWrite === undefined) this.#shutdown(final);
+        else this.#pendingFinal = final;
+      }
+      if (this.#wantRead) this.#readLoop();
+      return;
+    }
+    if ((readiness & READ_READY) !== 0 && this.#wantRead) this.#readLoop();
+    if ((readiness & (Readiness.WRITABLE | Readiness.WRITE_CLOSED)) !== 0 && this.#pendingWrite !== undefined) this.#flush();
+  }
+
+  #readLoop(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      for (let i = 0; i < this.#readsPerEvent; i++) {
+        const channel = this.#channel;
+        if (channel === undefined || !this.#wantRead) return;
+        const buffer = (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
+        const n = channel.read(buffer);
+        // WouldBlock re-armed READABLE: the next event resumes us.
+        if (n === WOULD_BLOCK) return;
+        if (n === 0) {
+          this.#wantRead = false;
+          this.push(null);
+          return;
+        }
+        this.bytesRead += n;
+        let chunk: Buffer;
+        if (n > buffer.length / 2) {
+          // Mostly full: hand the buffer over rather than copy it.
+          chunk = buffer.subarray(0, n);
+          this.#readBuffer = undefined;
+        } else {
+          chunk = Buffer.from(buffer.subarray(0, n));
+        }
+        // False: the consumer is full. Stop without re-arming; _read() resumes us.
+        if (!this.push(chunk)) {
+          this.#wantRead = false;
+          return;
+        }
+      }
+      // Still readable after a full round: yield to other sources, then continue.
+      setImmediate(() => {
+        if (this.#wantRead) this.#readLoop();
+      });
+    } catch (error) {
+      this.destroy(error as Error);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #flush(): void {
+    const channel = this.#channel;
+    const pending = this.#pendingWrite;
+    if (channel === undefined || pending === undefined) return;
+    try {
+      while (pending.offset < pending.data.length) {
+        const n = channel.write(pending.offset === 0 ? pending.data : pending.data.subarray(pending.offset));
+        // WouldBlock re-armed WRITABLE: the next event resumes us.
+        if (n === WOULD_BLOCK) return;
+        pending.offset += n;
+        this.bytesWritten += n;
+      }
+    } catch (error) {
+      this.#pendingWrite = undefined;
+      pending.callback(error as Error);
+      return;
+    }
+    this.#pendingWrite = undefined;
+    pending.callback();
+    if (this.#pendingFinal !== undefined) {
+      const final = this.#pendingFinal;
+      this.#pendingFinal = undefined;
+      this.#shutdown(final);
+    }
+  }
+
+  #updateRetain(): void {
+    const want = this.#refd && this.#channel !== undefined;
+    if (want === this.#retained) return;
+    this.#retained = want;
+    if (want) this.driver.retain();
+    else this.driver.release();
+  }
+}
