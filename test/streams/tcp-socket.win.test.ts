@@ -1,5 +1,6 @@
 // TcpSocket: a Duplex over our TCP sockets, with backpressure tied to re-arming READABLE.
 import { createServer, type Server, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpListener, WOULD_BLOCK } from '../../src/index.js';
@@ -101,9 +102,11 @@ describe('TcpSocket', () => {
     const received: Buffer[] = [];
     await Promise.all([
       pipeline(
-        (async function* () {
-          for (let i = 0; i < size; i += 100_000) yield data.subarray(i, i + 100_000);
-        })(),
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < size; i += 100_000) yield data.subarray(i, i + 100_000);
+          })(),
+        ),
         socket,
       ),
       (async () => {
