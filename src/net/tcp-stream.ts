@@ -18,6 +18,7 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SO_KEEPALIVE,
+  SO_LINGER,
   TCP_KEEPIDLE,
   TCP_KEEPINTVL,
   TCP_NODELAY,
@@ -176,6 +177,15 @@ export class TcpStream implements Source {
 
   keepAlive(): boolean {
     return ws2_32.getSockOptInt(this.#owned.socket, SOL_SOCKET, SO_KEEPALIVE) !== 0;
+  }
+
+  /** SO_LINGER: `null` restores the default; 0 makes close() reset the connection (RST). */
+  setLinger(seconds: number | null): void {
+    if (seconds !== null && (!Number.isInteger(seconds) || seconds < 0 || seconds > 65535)) throw new InvalidArgumentError('linger must be null or an integer from 0 to 65535 seconds');
+    const value = Buffer.alloc(4);
+    value.writeUInt16LE(seconds === null ? 0 : 1, 0);
+    value.writeUInt16LE(seconds ?? 0, 2);
+    ws2_32.setSockOpt(this.#owned.socket, SOL_SOCKET, SO_LINGER, value);
   }
 
   setTtl(ttl: number): void {

@@ -1,0 +1,176 @@
+// The node:net Server of the drop-in: listens with a TcpListener driven by the event-loop
+// driver, and emits each accepted connection as a drop-in Socket.
+import { EventEmitter, on } from 'node:events';
+import { InvalidArgumentError } from '../core/errors.js';
+import { Interest } from '../core/interest.js';
+import type { Token } from '../core/token.js';
+import { WOULD_BLOCK } from '../core/would-block.js';
+import { TcpListener } from '../net/tcp-listener.js';
+import { Driver } from '../streams/driver.js';
+import { Socket, type SocketOptions } from './net-socket.js';
+
+export interface ServerOptions extends SocketOptions {
+  /** Accepted sockets start paused (net's pauseOnConnect). */
+  pauseOnConnect?: boolean;
+}
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  backlog?: number;
+  ipv6Only?: boolean;
+}
+
+// Accepts per readiness event before yielding, so one busy listener cannot starve the rest.
+const ACCEPTS_PER_EVENT = 64;
+
+/** A drop-in for `net.Server` over mio-ts TCP. */
+export class Server extends EventEmitter {
+  maxConnections: number | undefined;
+  readonly #options: ServerOptions;
+  readonly #driver: Driver;
+  readonly #connections = new Set<Socket>();
+  #listener: TcpListener | undefined;
+  #token: Token | undefined;
+  #refd = true;
+  #retained = false;
+  #closing = false;
+
+  constructor(options: ServerOptions = {}, connectionListener?: (socket: Socket) => void) {
+    super();
+    this.#options = options;
+    this.#driver = options.driver ?? Driver.shared();
+    if (connectionListener !== undefined) this.on('connection', connectionListener);
+  }
+
+  get listening(): boolean {
+    return this.#listener !== undefined;
+  }
+
+  /** `listen(port[, host][, backlog][, cb])` or `listen({ port, host, backlog }[, cb])`. */
+  listen(...args: unknown[]): this {
+    const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+    const options: ListenOptions = typeof args[0] === 'object' && args[0] !== null ? (args[0]) : {};
+    if (typeof args[0] === 'number' || typeof args[0] === 'string') options.port = Number(args[0]);
+    if (typeof args[1] === 'string') options.host = args[1];
+    if (typeof args[1] === 'number') options.backlog = args[1];
+    if (typeof args[2] === 'number') options.backlog = args[2];
+    const port = options.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
+    if (this.#listener !== undefined) throw new InvalidArgumentError('the server is already listening');
+    if (callback !== undefined) this.once('listening', callback);
+    this.#closing = false;
+    try {
+      // Like net: no host means every address, both IPv6 and IPv4.
+      const host = options.host ?? '::';
+      this.#listener = TcpListener.bind({ host, port }, { ...(options.backlog !== undefined ? { backlog: options.backlog } : {}), ...(options.ipv6Only !== undefined ? { ipv6Only: options.ipv6Only } : {}) });
+      this.#token = this.#driver.add(this.#listener, Interest.READABLE, () => this.#acceptSome());
+      this.#updateRetain();
+    } catch (error) {
+      this.#listener?.close();
+      this.#listener = undefined;
+      process.nextTick(() => this.emit('error', error));
+      return this;
+    }
+    process.nextTick(() => this.emit('listening'));
+    return this;
+  }
+
+  address(): { address: string; family: string; port: number } | null {
+    if (this.#listener === undefined) return null;
+    const local = this.#listener.localAddr();
+    return { address: local.address, family: local.family, port: local.port };
+  }
+
+  getConnections(callback: (error: Error | null, count: number) => void): this {
+    const count = this.#connections.size;
+    process.nextTick(() => callback(null, count));
+    return this;
+  }
+
+  /** Stops accepting; 'close' follows once every connection has closed. */
+  close(callback?: (error?: Error) => void): this {
+    if (this.#listener === undefined) {
+      if (callback !== undefined) process.nextTick(() => callback(Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' })));
+      return this;
+    }
+    if (callback !== undefined) this.once('close', () => callback());
+    if (this.#token !== undefined) this.#driver.remove(this.#listener, this.#token);
+    this.#listener.close();
+    this.#listener = undefined;
+    this.#token = undefined;
+    this.#closing = true;
+    this.#updateRetain();
+    this.#maybeClosed();
+    return this;
+  }
+
+  ref(): this {
+    this.#refd = true;
+    this.#updateRetain();
+    return this;
+  }
+
+  unref(): this {
+    this.#refd = false;
+    this.#updateRetain();
+    return this;
+  }
+
+  /** `for await (const socket of server)`: connections until the server closes. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Socket> {
+    const controller = new AbortController();
+    this.once('close', () => controller.abort());
+    try {
+      for await (const [socket] of on(this, 'connection', { signal: controller.signal })) yield socket as Socket;
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+    }
+  }
+
+  #acceptSome(): void {
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    for (let i = 0; i < ACCEPTS_PER_EVENT; i++) {
+      let accepted;
+      try {
+        accepted = listener.accept();
+      } catch (error) {
+        this.emit('error', error);
+        return;
+      }
+      if (accepted === WOULD_BLOCK) return;
+      const [stream] = accepted;
+      if (this.maxConnections !== undefined && this.#connections.size >= this.maxConnections) {
+        stream.close();
+        this.emit('drop', { remoteAddress: accepted[1].address, remotePort: accepted[1].port });
+        continue;
+      }
+      const socket = new Socket({ ...this.#options, driver: this.#driver }, stream);
+      if (this.#options.pauseOnConnect === true) socket.pause();
+      this.#connections.add(socket);
+      socket.once('close', () => {
+        this.#connections.delete(socket);
+        this.#maybeClosed();
+      });
+      this.emit('connection', socket);
+    }
+    // Still more to accept: go on after others had their turn (no WouldBlock, so no re-arm).
+    setImmediate(() => this.#acceptSome());
+  }
+
+  #maybeClosed(): void {
+    if (this.#closing && this.#connections.size === 0) {
+      this.#closing = false;
+      process.nextTick(() => this.emit('close'));
+    }
+  }
+
+  #updateRetain(): void {
+    const want = this.#refd && this.#listener !== undefined;
+    if (want === this.#retained) return;
+    this.#retained = want;
+    if (want) this.#driver.retain();
+    else this.#driver.release();
+  }
+}

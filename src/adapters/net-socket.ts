@@ -1,0 +1,178 @@
+// The node:net Socket of the drop-in: a TcpSocket with net's surface (connect overloads,
+// remoteAddress and friends, setTimeout, resetAndDestroy) and net's event order.
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { TcpStream } from '../net/tcp-stream.js';
+import { TcpStream as TcpStreamClass } from '../net/tcp-stream.js';
+import type { SourceDuplexOptions } from '../streams/source-duplex.js';
+import { TcpSocket } from '../streams/tcp-socket.js';
+
+export interface SocketOptions extends SourceDuplexOptions {
+  allowHalfOpen?: boolean;
+}
+
+export interface SocketConnectOptions {
+  port: number;
+  host?: string;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  timeout?: number;
+}
+
+function familyName(address: string): 'IPv4' | 'IPv6' {
+  return isIP(address) === 6 ? 'IPv6' : 'IPv4';
+}
+
+/** A drop-in for `net.Socket` over mio-ts TCP. */
+export class Socket extends TcpSocket {
+  #timeoutMs = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #connectCallback: (() => void) | undefined;
+
+  constructor(options: SocketOptions = {}, stream?: TcpStream) {
+    super(stream, options);
+    this.on('data', () => this.#touch());
+    this.once('close', () => this.#clearTimer());
+  }
+
+  /** `connect(port[, host][, cb])` or `connect({ port, host }[, cb])`, as net.Socket. */
+  connect(portOrOptions: number | string | SocketConnectOptions, hostOrCallback?: string | (() => void), callback?: () => void): this {
+    const options: SocketConnectOptions =
+      typeof portOrOptions === 'object' ? portOrOptions : { port: Number(portOrOptions), ...(typeof hostOrCallback === 'string' ? { host: hostOrCallback } : {}) };
+    const done = typeof hostOrCallback === 'function' ? hostOrCallback : callback;
+    if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) {
+      throw new InvalidArgumentError(`port must be an integer from 1 to 65535, got ${String(options.port)}`);
+    }
+    if (done !== undefined) this.once('connect', done);
+    this.#connectCallback = () => {
+      if (options.noDelay === true) this.setNoDelay(true);
+      if (options.keepAlive === true) this.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
+    };
+    if (options.timeout !== undefined) this.setTimeout(options.timeout);
+    const host = options.host ?? 'localhost';
+    try {
+      this.adopt(TcpStreamClass.connect({ host, port: options.port }), true);
+    } catch (error) {
+      // net reports connect failures as events, never as throws.
+      process.nextTick(() => this.destroy(error as Error));
+    }
+    return this;
+  }
+
+  protected override onConnected(): void {
+    this.#connectCallback?.();
+    this.#touch();
+    super.onConnected();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#touch();
+    super._write(chunk, encoding, callback);
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.peerAddr()?.address;
+  }
+
+  get remotePort(): number | undefined {
+    return this.peerAddr()?.port;
+  }
+
+  get remoteFamily(): string | undefined {
+    const peer = this.peerAddr();
+    return peer === undefined ? undefined : familyName(peer.address);
+  }
+
+  get localAddress(): string | undefined {
+    return this.localAddr()?.address;
+  }
+
+  get localPort(): number | undefined {
+    return this.localAddr()?.port;
+  }
+
+  get localFamily(): string | undefined {
+    const local = this.localAddr();
+    return local === undefined ? undefined : familyName(local.address);
+  }
+
+  get pending(): boolean {
+    return this.stream === undefined || this.connecting;
+  }
+
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.destroyed) return 'closed';
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  address(): { address: string; family: string; port: number } | Record<string, never> {
+    const local = this.localAddr();
+    return local === undefined ? {} : { address: local.address, family: familyName(local.address), port: local.port };
+  }
+
+  setNoDelay(noDelay = true): this {
+    if (this.stream !== undefined && !this.stream.closed && !this.connecting) this.stream.setNoDelay(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelayMs = 0): this {
+    if (this.stream !== undefined && !this.stream.closed && !this.connecting) this.stream.setKeepAlive(enable, initialDelayMs > 0 ? initialDelayMs : undefined);
+    return this;
+  }
+
+  /** Emits 'timeout' after `ms` without reads or writes; 0 disables it. The socket stays open. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (!Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError(`timeout must be a non-negative number, got ${ms}`);
+    if (callback !== undefined) {
+      if (ms === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#timeoutMs = ms;
+    this.#clearTimer();
+    if (ms > 0) this.#touch();
+    return this;
+  }
+
+  /** Closes with a TCP reset (RST) instead of an orderly FIN, as net.Socket#resetAndDestroy. */
+  resetAndDestroy(): this {
+    if (this.stream !== undefined && !this.stream.closed && !this.connecting) {
+      try {
+        this.stream.setLinger(0);
+      } catch {
+        // Closing is what matters; without linger it is an orderly close.
+      }
+    }
+    return this.destroy();
+  }
+
+  /** Ends, then destroys once the pending writes are flushed. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  #touch(): void {
+    if (this.#timeoutMs <= 0 || this.destroyed) return;
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.emit('timeout');
+      }, this.#timeoutMs);
+      // Like net's own socket timers, it must not hold the process open.
+      this.#timer.unref();
+    } else {
+      this.#timer.refresh();
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
