@@ -1,0 +1,123 @@
+// RxJS views of mio-ts: cold Observables whose teardown releases what the subscription took
+// (the wait, the registration). Errors go to `error`, end of stream to `complete`.
+import type { Readable } from 'node:stream';
+import { Observable } from 'rxjs';
+import { Event } from '../core/event.js';
+import { Events } from '../core/events.js';
+import { Interest } from '../core/interest.js';
+import type { Poll } from '../core/poll.js';
+import type { Source } from '../core/source.js';
+import { WOULD_BLOCK } from '../core/would-block.js';
+import type { SocketAddress } from '../net/address.js';
+import type { TcpListener } from '../net/tcp-listener.js';
+import type { UdpSocket } from '../net/udp-socket.js';
+import { Driver } from '../streams/driver.js';
+import { TcpSocket } from '../streams/tcp-socket.js';
+import type { Server } from './net-server.js';
+import type { Socket } from './net-socket.js';
+
+/** Every event of `poll`, until unsubscribed (which interrupts the wait). */
+export function fromPoll(poll: Poll, capacity = 256): Observable<Event> {
+  return new Observable<Event>((subscriber) => {
+    const controller = new AbortController();
+    const events = new Events(capacity);
+    void (async () => {
+      try {
+        while (!controller.signal.aborted && !poll.closed) {
+          await poll.pollAsync(events, { signal: controller.signal });
+          for (const event of events) subscriber.next(event);
+        }
+        subscriber.complete();
+      } catch (error) {
+        if (!controller.signal.aborted) subscriber.error(error);
+      }
+    })();
+    return () => controller.abort();
+  });
+}
+
+/** Readiness of `source` for `interest` through a driver; unsubscribing deregisters it. */
+export function readiness$(source: Source, interest: Interest, driver: Driver = Driver.shared()): Observable<Event> {
+  return new Observable<Event>((subscriber) => {
+    const token = driver.add(source, interest, (readiness) => subscriber.next(new Event(token, readiness)));
+    driver.retain();
+    return () => {
+      driver.release();
+      try {
+        driver.remove(source, token);
+      } catch {
+        // Already deregistered.
+      }
+    };
+  });
+}
+
+/** Accepted connections: from a TcpListener (as TcpSockets) or a drop-in Server. */
+export function connections$(server: TcpListener | Server, driver: Driver = Driver.shared()): Observable<TcpSocket | Socket> {
+  if ('listen' in server) {
+    return new Observable<Socket>((subscriber) => {
+      const onConnection = (socket: Socket): void => subscriber.next(socket);
+      const onClose = (): void => subscriber.complete();
+      const onError = (error: Error): void => subscriber.error(error);
+      server.on('connection', onConnection).on('close', onClose).on('error', onError);
+      return () => {
+        server.off('connection', onConnection).off('close', onClose).off('error', onError);
+      };
+    });
+  }
+  return new Observable<TcpSocket>((subscriber) => {
+    const accept = (): void => {
+      try {
+        for (let next = server.accept(); next !== WOULD_BLOCK; next = server.accept()) subscriber.next(new TcpSocket(next[0], { driver }));
+      } catch (error) {
+        subscriber.error(error);
+      }
+    };
+    const token = driver.add(server, Interest.READABLE, accept);
+    driver.retain();
+    return () => {
+      driver.release();
+      if (!server.closed) driver.remove(server, token);
+    };
+  });
+}
+
+/** The chunks a stream socket receives; `complete` at end of stream. Unsubscribing destroys it. */
+export function data$(socket: Readable): Observable<Buffer> {
+  return new Observable<Buffer>((subscriber) => {
+    const onData = (chunk: Buffer): void => subscriber.next(chunk);
+    const onEnd = (): void => subscriber.complete();
+    const onError = (error: Error): void => subscriber.error(error);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    return () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', onError);
+      socket.destroy();
+    };
+  });
+}
+
+/** Datagrams received by `socket`; unsubscribing deregisters it (the socket stays open). */
+export function datagrams$(socket: UdpSocket, options: { driver?: Driver; maxDatagramSize?: number } = {}): Observable<{ data: Buffer; address: SocketAddress }> {
+  const driver = options.driver ?? Driver.shared();
+  return new Observable((subscriber) => {
+    const buffer = Buffer.allocUnsafe(options.maxDatagramSize ?? 65536);
+    const token = driver.add(socket, Interest.READABLE, () => {
+      try {
+        for (let received = socket.recvFrom(buffer); received !== WOULD_BLOCK; received = socket.recvFrom(buffer)) {
+          subscriber.next({ data: Buffer.from(buffer.subarray(0, received.bytes)), address: received.address });
+        }
+      } catch (error) {
+        subscriber.error(error);
+      }
+    });
+    driver.retain();
+    return () => {
+      driver.release();
+      if (!socket.closed) driver.remove(socket, token);
+    };
+  });
+}
