@@ -1,4 +1,7 @@
-// `npm start`: builds, then runs the main example with a Windows Node.js (under Wine on Linux).
+// `npm start`: builds, then runs with a Windows Node.js (under Wine on Linux).
+//   npm start                      the self-contained relay demo (examples/relay-demo.ts)
+//   npm start -- relay <from> <to> the relay CLI
+//   npm start -- <example>         another file of examples/
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { root } from './wine.mjs';
@@ -6,5 +9,6 @@ import { runOnWindowsNode } from './windows-node.mjs';
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-const [example = 'afd-trace', ...rest] = process.argv.slice(2);
-process.exit(await runOnWindowsNode([`dist/examples/${example}.js`, ...rest], { name: example }));
+const [first = 'relay-demo', ...rest] = process.argv.slice(2);
+const script = first === 'relay' ? ['dist/src/cli/main.js', 'relay', ...rest] : [`dist/examples/${first}.js`, ...rest];
+process.exit(await runOnWindowsNode(script, { name: first }));

@@ -20,6 +20,8 @@ export class Driver {
   #wait: BackgroundWait | undefined;
   #nextToken = 1;
   #refs = 0;
+  /** Readiness events dispatched so far (for reports). */
+  eventsDispatched = 0;
 
   /** A driver over `poll`, or over a Poll of its own. */
   constructor(poll: Poll = new Poll()) {
@@ -81,6 +83,7 @@ export class Driver {
   }
 
   #dispatch(batch: EventBatch): void {
+    this.eventsDispatched += batch.length;
     for (const { token, readiness } of batch) {
       const handler = this.#handlers.get(token);
       if (handler === undefined) continue;

@@ -19,6 +19,11 @@ export interface ByteChannel extends Source {
   shutdownWrite(): void;
   /** A pending connect failure (after an error event), if any. */
   takeError(): Error | undefined;
+  /**
+   * For channels whose write() only queues (named pipes): false while bytes are still on their
+   * way. end() waits for WRITABLE until it says true, so nothing written is lost.
+   */
+  drained?(): boolean;
   close(): void;
 }
 
@@ -144,6 +149,11 @@ export class SourceDuplex extends Duplex {
   }
 
   #shutdown(callback: (error?: Error | null) => void): void {
+    if (this.#channel?.drained?.() === false) {
+      // Checked again on the next WRITABLE.
+      this.#pendingFinal = callback;
+      return;
+    }
     try {
       this.#channel?.shutdownWrite();
       callback();
@@ -175,7 +185,23 @@ export class SourceDuplex extends Duplex {
       return;
     }
     if ((readiness & READ_READY) !== 0 && this.#wantRead) this.#readLoop();
-    if ((readiness & (Readiness.WRITABLE | Readiness.WRITE_CLOSED)) !== 0 && this.#pendingWrite !== undefined) this.#flush();
+    if ((readiness & (Readiness.WRITABLE | Readiness.WRITE_CLOSED)) !== 0) {
+      if (this.#pendingWrite !== undefined) this.#flush();
+      else if (this.#pendingFinal !== undefined) {
+        const final = this.#pendingFinal;
+        this.#pendingFinal = undefined;
+        this.#shutdown(final);
+      }
+    }
+  }
+
+  /** For channels that connect without a readiness event (a pipe that was already connected). */
+  protected markConnected(): void {
+    if (!this.#connecting) return;
+    this.#connecting = false;
+    this.onConnected();
+    if (this.#pendingWrite !== undefined) this.#flush();
+    if (this.#wantRead) this.#readLoop();
   }
 
   #readLoop(): void {

@@ -1,0 +1,93 @@
+// NamedPipe as a Node Duplex. Pipes have no half-close: end() flushes the write in flight and
+// finishes, and the pipe closes with the stream.
+import type { Interest } from '../core/interest.js';
+import type { Registry } from '../core/registry.js';
+import type { Token } from '../core/token.js';
+import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
+import { NamedPipe, type NamedPipeOptions } from '../net/named-pipe.js';
+import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './source-duplex.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Adapts a NamedPipe to the channel contract SourceDuplex drives. */
+export class PipeChannel implements ByteChannel {
+  constructor(readonly pipe: NamedPipe) {}
+  read(buffer: Uint8Array): number | WouldBlock {
+    return this.pipe.read(buffer);
+  }
+  write(buffer: Uint8Array): number | WouldBlock {
+    return this.pipe.write(buffer);
+  }
+  shutdownWrite(): void {
+    // A pipe cannot close one direction; drained() already made sure the bytes went out.
+  }
+  drained(): boolean {
+    return this.pipe.closed || this.pipe.write(EMPTY) !== WOULD_BLOCK;
+  }
+  takeError(): Error | undefined {
+    return this.pipe.closed ? undefined : this.pipe.takeError();
+  }
+  close(): void {
+    this.pipe.close();
+  }
+  register(registry: Registry, token: Token, interest: Interest): void {
+    this.pipe.register(registry, token, interest);
+  }
+  reregister(registry: Registry, token: Token, interest: Interest): void {
+    this.pipe.reregister(registry, token, interest);
+  }
+  deregister(registry: Registry): void {
+    this.pipe.deregister(registry);
+  }
+}
+
+export class PipeSocket extends SourceDuplex {
+  #pipe: NamedPipe | undefined;
+
+  constructor(options: SourceDuplexOptions = {}) {
+    super(options);
+  }
+
+  /** The client end of the pipe `path`; 'connect' follows on the next tick. */
+  static connect(path: string, options: SourceDuplexOptions & Pick<NamedPipeOptions, 'mode' | 'bufferSize'> = {}): PipeSocket {
+    const { mode, bufferSize, ...streamOptions } = options;
+    const socket = new PipeSocket(streamOptions);
+    const pipe = NamedPipe.open(path, { ...(mode !== undefined ? { mode } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}) });
+    socket.#adopt(pipe, true);
+    // Opening a client end is synchronous: it is connected already.
+    process.nextTick(() => socket.markConnected());
+    return socket;
+  }
+
+  /** A server instance waiting for one client; 'connect' is emitted when a client arrives. */
+  static serve(path: string, options: SourceDuplexOptions & NamedPipeOptions = {}): PipeSocket {
+    const { mode, bufferSize, firstInstance, rejectRemoteClients, currentUserOnly, maxInstances, ...streamOptions } = options;
+    const pipeOptions: NamedPipeOptions = {
+      ...(mode !== undefined ? { mode } : {}),
+      ...(bufferSize !== undefined ? { bufferSize } : {}),
+      ...(firstInstance !== undefined ? { firstInstance } : {}),
+      ...(rejectRemoteClients !== undefined ? { rejectRemoteClients } : {}),
+      ...(currentUserOnly !== undefined ? { currentUserOnly } : {}),
+      ...(maxInstances !== undefined ? { maxInstances } : {}),
+    };
+    const socket = new PipeSocket(streamOptions);
+    const pipe = NamedPipe.create(path, pipeOptions);
+    socket.#adopt(pipe, true);
+    if (pipe.connect() !== WOULD_BLOCK) process.nextTick(() => socket.markConnected());
+    return socket;
+  }
+
+  get namedPipe(): NamedPipe | undefined {
+    return this.#pipe;
+  }
+
+  #adopt(pipe: NamedPipe, connecting: boolean): void {
+    this.#pipe = pipe;
+    this.attach(new PipeChannel(pipe), connecting);
+  }
+
+  protected override onConnected(): void {
+    this.emit('connect');
+    this.emit('ready');
+  }
+}
