@@ -7,13 +7,7 @@ export function openPipe(path: string): Duplex {
   return PipeSocket.connect(path, { allowHalfOpen: true });
 }
 
-export function listenPipe(path: string, onConnection: (socket: Duplex) => void): Promise<PipeListener> {
-  return new Promise((resolve, reject) => {
-    try {
-      const listener = new PipeListener(path, { allowHalfOpen: true }, onConnection);
-      resolve(listener);
-    } catch (error) {
-      reject(error);
-    }
-  });
+/** Listens on `path`; throws (EADDRINUSE) when another server already owns the name. */
+export function listenPipe(path: string, onConnection: (socket: Duplex) => void): PipeListener {
+  return new PipeListener(path, { allowHalfOpen: true }, onConnection);
 }

@@ -62,7 +62,7 @@ export class Relay extends EventEmitter {
         return;
       }
       case 'pipe-listen': {
-        this.#listeners.push(await listenPipe(from.path, (socket) => this.#accepted(socket)));
+        this.#listeners.push(listenPipe(from.path, (socket) => this.#accepted(socket)));
         this.emit('listening', from.path);
         return;
       }
