@@ -19,3 +19,4 @@ export { TcpListener, type TcpListenerOptions } from './net/tcp-listener.js';
 export { TcpStream, type ShutdownHow } from './net/tcp-stream.js';
 export { UdpSocket, type UdpSocketOptions, type Datagram } from './net/udp-socket.js';
 export { parseAddress, formatAddress, type SocketAddress, type AddressInput } from './net/address.js';
+export { NamedPipe, type NamedPipeOptions } from './net/named-pipe.js';

@@ -12,6 +12,7 @@ import { afdFlagsForInterest, readinessFromAfdFlags } from './afd-readiness.js';
 import { baseSocketOf } from './base-socket.js';
 import { NativeMemory } from './ffi/index.js';
 import { CompletionPump } from './completion-pump.js';
+import { createPortLifetime, markClosed, waitForPosters } from './port-lifetime.js';
 import { type Completion, CompletionEntries, CompletionPort } from './iocp.js';
 import { SockState } from './sock-state.js';
 
@@ -62,6 +63,8 @@ export class WindowsSelector implements Selector {
   /** Posted by other threads when they queued registry commands for us. */
   readonly #commandMarker: NativeMemory;
   #remoteHandler: (() => void) | undefined;
+  /** Shared with every Waker and RemoteRegistry: they stop posting before the port closes. */
+  readonly #lifetime = createPortLifetime();
   /** Posted to make a background pump exit. */
   readonly #stopMarker: NativeMemory;
   #pump: CompletionPump | undefined;
@@ -125,7 +128,11 @@ export class WindowsSelector implements Selector {
   }
 
   deregisterSocket(registration: SocketRegistration): void {
-    const state = this.#stateOf(registration);
+    const state = this.#stateOf(registration, true);
+    // Closed behind our back: its poll reported LOCAL_CLOSE and the selector already let go
+    // (mio's delete-pending). Deregister asks for nothing more; failing here would depend on
+    // whether a wait happened to run between the close and this call.
+    if (state.deletePending) return;
     state.markDelete();
     this.#updateQueue.delete(state);
     this.#releaseIfDone(state);
@@ -143,12 +150,12 @@ export class WindowsSelector implements Selector {
 
   wakerTarget(token: Token): WakerTarget {
     this.#assertOpen();
-    return { port: this.#port.handle, token };
+    return { port: this.#port.handle, token, lifetime: this.#lifetime };
   }
 
   remoteCommandTarget(): RemoteCommandTarget {
     this.#assertOpen();
-    return { port: this.#port.handle, marker: this.#commandMarker.address };
+    return { port: this.#port.handle, marker: this.#commandMarker.address, lifetime: this.#lifetime };
   }
 
   onRemoteCommands(handler: () => void): void {
@@ -249,7 +256,13 @@ export class WindowsSelector implements Selector {
           this.#teardown();
           return;
         }
-        signal?.throwIfAborted();
+        if (signal?.aborted === true) {
+          // An aborted wait's events never reach the caller, and an edge is reported only once:
+          // keep what this wait dequeued (or took from the overflow) for the next wait.
+          this.putBack(events, 0);
+          events.clear();
+          signal.throwIfAborted();
+        }
         if (events.length > 0) return;
         const remaining = deadline - performance.now();
         if (remaining <= 0) return;
@@ -264,6 +277,7 @@ export class WindowsSelector implements Selector {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    markClosed(this.#lifetime);
     if (this.#pump !== undefined) {
       // The pump exits after forwarding what it dequeued; teardown runs then.
       this.#postStop();
@@ -310,6 +324,8 @@ export class WindowsSelector implements Selector {
     this.#commandMarker.free();
     this.#stopMarker.free();
     this.#remoteHandler = undefined;
+    // Another thread may be posting right now: its handle value must not be recycled under it.
+    waitForPosters(this.#lifetime);
     this.#port.close();
   }
 
@@ -379,6 +395,19 @@ export class WindowsSelector implements Selector {
     this.#afdGroup.release(state.afd);
   }
 
+  /**
+   * Takes back events from `from` on that were dequeued but never delivered (an aborted wait,
+   * an iterator that stopped mid-batch): the next wait returns them first, in order.
+   */
+  putBack(events: Events, from: number): void {
+    const kept: { token: Token; readiness: ReadinessBits }[] = [];
+    for (let i = from; i < events.length; i++) {
+      const event = events.get(i);
+      if (event !== undefined) kept.push({ token: event.token, readiness: event.readiness });
+    }
+    if (kept.length > 0) this.#overflow.unshift(...kept);
+  }
+
   #drainOverflow(events: Events): void {
     while (this.#overflow.length > 0) {
       const next = this.#overflow[0];
@@ -396,12 +425,12 @@ export class WindowsSelector implements Selector {
     return this.#entries;
   }
 
-  #stateOf(registration: SocketRegistration): SockState {
+  #stateOf(registration: SocketRegistration, allowDeleted = false): SockState {
     if (!(registration instanceof SocketRegistrationImpl) || registration.selector !== this) {
       throw new InvalidArgumentError('the registration belongs to another Poll');
     }
     this.#assertOpen();
-    if (registration.state.deletePending) throw new InvalidStateError('ERR_NOT_REGISTERED', 'the source is not registered');
+    if (registration.state.deletePending && !allowDeleted) throw new InvalidStateError('ERR_NOT_REGISTERED', 'the source is not registered');
     return registration.state;
   }
 

@@ -8,3 +8,4 @@ export * as kernel32 from './kernel32.js';
 export * as ntdll from './ntdll.js';
 export * as ws2_32 from './ws2_32.js';
 export { loadKoffi } from './koffi-loader.js';
+export * as advapi32 from './advapi32.js';

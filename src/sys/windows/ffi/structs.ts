@@ -120,3 +120,8 @@ export function structTypes(): StructTypes {
   };
   return types;
 }
+
+/** SECURITY_ATTRIBUTES (x64): a DWORD, padding, the descriptor pointer, a BOOL. */
+export const SECURITY_ATTRIBUTES = { size: 24, length: 0, securityDescriptor: 8, inheritHandle: 16 } as const;
+/** TOKEN_USER starts with SID_AND_ATTRIBUTES, whose first member is the PSID. */
+export const TOKEN_USER = { sid: 0 } as const;
