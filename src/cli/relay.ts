@@ -86,28 +86,44 @@ export class Relay extends EventEmitter {
     });
   }
 
-  /** Stops accepting, lets every link flush what it holds and end, then resolves. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * Stops accepting, then drains: each direction of each link keeps flowing until it has been
+   * quiet for `quietMs`, is then ended (flushing what we hold, then a FIN), and every link closes
+   * once both directions are done. Whatever is left after `graceMs` is destroyed.
+   */
+  async stop(graceMs = 10_000, quietMs = 250): Promise<void> {
     this.#stopping = true;
     for (const listener of this.#listeners.splice(0)) listener.close();
-    const closing = [...this.#links].map(
-      (pair) =>
-        new Promise<void>((resolve) => {
-          let open = pair.filter((s) => !s.destroyed).length;
-          if (open === 0) resolve();
-          for (const stream of pair) {
-            stream.once('close', () => {
-              if (--open === 0) resolve();
-            });
-            // end() flushes queued writes before the FIN: nothing already read is lost.
-            if (stream.writable) stream.end();
-          }
-        }),
-    );
+    const drains = [...this.#links].map((pair) => this.#drain(pair, quietMs));
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(closing), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([Promise.all(drains), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     if (timer !== undefined) clearTimeout(timer);
     for (const pair of this.#links) for (const stream of pair) stream.destroy();
+  }
+
+  #drain([a, b]: Duplex[], quietMs: number): Promise<void> {
+    const directions: [Duplex, Duplex][] = [
+      [a as Duplex, b as Duplex],
+      [b as Duplex, a as Duplex],
+    ];
+    const closed = Promise.all([a, b].map((s) => (s as Duplex).destroyed ? Promise.resolve() : new Promise<void>((resolve) => (s as Duplex).once('close', () => resolve()))));
+    for (const [source, target] of directions) {
+      let last = performance.now();
+      source.on('data', () => (last = performance.now()));
+      const check = setInterval(() => {
+        if (performance.now() - last < quietMs) return;
+        clearInterval(check);
+        // Quiet: nothing more is in flight this way. Hand over what we hold, then a FIN.
+        source.unpipe(target);
+        if (target.writable) target.end();
+        target.once('finish', () => {
+          if (source.readableEnded || !source.readable) target.destroy();
+        });
+        if (!target.writable && target.writableFinished && source.readableEnded) target.destroy();
+      }, Math.max(10, quietMs / 5));
+      source.once('close', () => clearInterval(check));
+    }
+    return closed.then(() => undefined);
   }
 
   #accepted(incoming: Duplex): void {
