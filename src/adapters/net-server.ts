@@ -7,6 +7,8 @@ import type { Token } from '../core/token.js';
 import { WOULD_BLOCK } from '../core/would-block.js';
 import { TcpListener } from '../net/tcp-listener.js';
 import { Driver } from '../streams/driver.js';
+import { PipeListener } from '../streams/pipe-listener.js';
+import type { PipeSocket } from '../streams/pipe-socket.js';
 import { Socket, type SocketOptions } from './net-socket.js';
 
 export interface ServerOptions extends SocketOptions {
@@ -15,6 +17,8 @@ export interface ServerOptions extends SocketOptions {
 }
 
 export interface ListenOptions {
+  /** A named pipe (`\\\\.\\pipe\\name`) instead of a TCP port. */
+  path?: string;
   port?: number;
   host?: string;
   backlog?: number;
@@ -29,8 +33,9 @@ export class Server extends EventEmitter {
   maxConnections: number | undefined;
   readonly #options: ServerOptions;
   readonly #driver: Driver;
-  readonly #connections = new Set<Socket>();
+  readonly #connections = new Set<Socket | PipeSocket>();
   #listener: TcpListener | undefined;
+  #pipeListener: PipeListener | undefined;
   #token: Token | undefined;
   #refd = true;
   #retained = false;
@@ -44,17 +49,19 @@ export class Server extends EventEmitter {
   }
 
   get listening(): boolean {
-    return this.#listener !== undefined;
+    return this.#listener !== undefined || this.#pipeListener !== undefined;
   }
 
   /** `listen(port[, host][, backlog][, cb])` or `listen({ port, host, backlog }[, cb])`. */
   listen(...args: unknown[]): this {
     const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
     const options: ListenOptions = typeof args[0] === 'object' && args[0] !== null ? (args[0]) : {};
-    if (typeof args[0] === 'number' || typeof args[0] === 'string') options.port = Number(args[0]);
+    if (typeof args[0] === 'string' && args[0].startsWith('\\\\')) options.path = args[0];
+    else if (typeof args[0] === 'number' || typeof args[0] === 'string') options.port = Number(args[0]);
     if (typeof args[1] === 'string') options.host = args[1];
     if (typeof args[1] === 'number') options.backlog = args[1];
     if (typeof args[2] === 'number') options.backlog = args[2];
+    if (options.path !== undefined) return this.#listenPipe(options.path, callback);
     const port = options.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
     if (this.#listener !== undefined) throw new InvalidArgumentError('the server is already listening');
@@ -76,7 +83,8 @@ export class Server extends EventEmitter {
     return this;
   }
 
-  address(): { address: string; family: string; port: number } | null {
+  address(): { address: string; family: string; port: number } | string | null {
+    if (this.#pipeListener !== undefined) return this.#pipeListener.path;
     if (this.#listener === undefined) return null;
     const local = this.#listener.localAddr();
     return { address: local.address, family: local.family, port: local.port };
@@ -90,6 +98,15 @@ export class Server extends EventEmitter {
 
   /** Stops accepting; 'close' follows once every connection has closed. */
   close(callback?: (error?: Error) => void): this {
+    if (this.#pipeListener !== undefined) {
+      if (callback !== undefined) this.once('close', () => callback());
+      this.#pipeListener.close();
+      this.#pipeListener = undefined;
+      this.#closing = true;
+      this.#updateRetain();
+      this.#maybeClosed();
+      return this;
+    }
     if (this.#listener === undefined) {
       if (callback !== undefined) process.nextTick(() => callback(Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' })));
       return this;
@@ -128,6 +145,37 @@ export class Server extends EventEmitter {
     }
   }
 
+  #listenPipe(path: string, callback: (() => void) | undefined): this {
+    if (this.listening) throw new InvalidArgumentError('the server is already listening');
+    if (callback !== undefined) this.once('listening', callback);
+    this.#closing = false;
+    try {
+      this.#pipeListener = new PipeListener(path, { ...this.#options, driver: this.#driver }, (socket) => this.#track(socket));
+      this.#pipeListener.on('error', (error: Error) => this.emit('error', error));
+      this.#updateRetain();
+    } catch (error) {
+      process.nextTick(() => this.emit('error', error));
+      return this;
+    }
+    process.nextTick(() => this.emit('listening'));
+    return this;
+  }
+
+  #track(socket: Socket | PipeSocket): void {
+    if (this.maxConnections !== undefined && this.#connections.size >= this.maxConnections) {
+      socket.destroy();
+      this.emit('drop', {});
+      return;
+    }
+    if (this.#options.pauseOnConnect === true) socket.pause();
+    this.#connections.add(socket);
+    socket.once('close', () => {
+      this.#connections.delete(socket);
+      this.#maybeClosed();
+    });
+    this.emit('connection', socket);
+  }
+
   #acceptSome(): void {
     const listener = this.#listener;
     if (listener === undefined) return;
@@ -146,14 +194,7 @@ export class Server extends EventEmitter {
         this.emit('drop', { remoteAddress: accepted[1].address, remotePort: accepted[1].port });
         continue;
       }
-      const socket = new Socket({ ...this.#options, driver: this.#driver }, stream);
-      if (this.#options.pauseOnConnect === true) socket.pause();
-      this.#connections.add(socket);
-      socket.once('close', () => {
-        this.#connections.delete(socket);
-        this.#maybeClosed();
-      });
-      this.emit('connection', socket);
+      this.#track(new Socket({ ...this.#options, driver: this.#driver }, stream));
     }
     // Still more to accept: go on after others had their turn (no WouldBlock, so no re-arm).
     setImmediate(() => this.#acceptSome());
@@ -167,7 +208,7 @@ export class Server extends EventEmitter {
   }
 
   #updateRetain(): void {
-    const want = this.#refd && this.#listener !== undefined;
+    const want = this.#refd && this.listening;
     if (want === this.#retained) return;
     this.#retained = want;
     if (want) this.#driver.retain();

@@ -55,7 +55,7 @@ export class Relay extends EventEmitter {
           server.listen({ port: from.address.port, host: from.address.address }, () => {
             server.off('error', reject);
             const bound = server.address();
-            this.emit('listening', bound === null ? formatAddress(from.address) : `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`);
+            this.emit('listening', bound === null || typeof bound === 'string' ? formatAddress(from.address) : `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`);
             resolve();
           });
         });
@@ -73,17 +73,6 @@ export class Relay extends EventEmitter {
       default:
         this.#accepted(this.#open(from));
     }
-  }
-
-  /** The address a listening `from` side got (resolves port 0). */
-  get listeningAddresses(): string[] {
-    return this.#listeners.map((l) => {
-      if (l instanceof mioNet.Server) {
-        const a = l.address();
-        return a === null ? '' : `${a.address}:${a.port}`;
-      }
-      return '';
-    });
   }
 
   /**

@@ -121,9 +121,9 @@ describe('node:net drop-in', () => {
   it('server surface: address, getConnections, maxConnections, close after connections end', async () => {
     const server = mioNet.createServer();
     await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
-    const address = server.address();
+    const address = server.address() as nodeNet.AddressInfo;
     expect(address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
-    const port = address?.port ?? 0;
+    const port = address.port;
     const connected = new Promise<mioNet.Socket>((resolve) => server.once('connection', resolve));
     const client = nodeNet.connect(port, '127.0.0.1');
     const serverSide = await connected;
@@ -160,7 +160,7 @@ describe('node:net drop-in', () => {
     const server = mioNet.createServer((socket) => httpServer.emit('connection', socket));
     closers.push(() => server.close());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = server.address()?.port ?? 0;
+    const port = (server.address() as { port: number } | null)?.port ?? 0;
     const body = await new Promise<string>((resolve, reject) => {
       http
         .get({ host: '127.0.0.1', port, path: '/mio', agent: false }, (response) => {
@@ -174,10 +174,28 @@ describe('node:net drop-in', () => {
     expect(body).toBe('200 hello GET /mio');
   });
 
+  it('listen({ path }) serves a named pipe; connect(path) reaches it; Node clients too', async () => {
+    const path = `\\\\.\\pipe\\mio-ts-dropin-${process.pid}`;
+    const server = mioNet.createServer((socket) => socket.pipe(socket));
+    closers.push(() => server.close());
+    await new Promise<void>((resolve) => server.listen({ path }, resolve));
+    expect(server.address()).toBe(path);
+    const ours = mioNet.connect(path);
+    closers.push(() => ours.destroy());
+    ours.write('ours');
+    const oursReply = await new Promise<string>((resolve) => ours.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(oursReply).toBe('ours');
+    const theirs = nodeNet.connect(path);
+    closers.push(() => theirs.destroy());
+    theirs.write('theirs');
+    const theirsReply = await new Promise<string>((resolve) => theirs.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(theirsReply).toBe('theirs');
+  });
+
   it('for await over a server yields connections', async () => {
     const server = mioNet.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = server.address()?.port ?? 0;
+    const port = (server.address() as { port: number } | null)?.port ?? 0;
     const clients = [nodeNet.connect(port, '127.0.0.1'), nodeNet.connect(port, '127.0.0.1')];
     closers.push(() => clients.forEach((c) => c.destroy()));
     let seen = 0;

@@ -66,7 +66,7 @@ describe('RxJS adapters', () => {
     const server = mioNet.createServer();
     closers.push(() => server.close());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = server.address()?.port ?? 0;
+    const port = (server.address() as { port: number } | null)?.port ?? 0;
     const collected = firstValueFrom(connections$(server).pipe(takeUntil(timer(1500)), toArray()));
     const clients = [nodeNet.connect(port, '127.0.0.1'), nodeNet.connect(port, '127.0.0.1'), nodeNet.connect(port, '127.0.0.1')];
     closers.push(() => clients.forEach((c) => c.destroy()));
