@@ -5,7 +5,6 @@ import * as nodeNet from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEndpoint } from '../../src/cli/endpoint.js';
 import { Relay } from '../../src/cli/relay.js';
-import { PipeListener } from '../../src/streams/pipe-listener.js';
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
