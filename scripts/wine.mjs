@@ -130,9 +130,11 @@ export function provision() {
 /**
  * Runs the Windows node with `args` under Wine. A Windows process under Wine gets EBADF when
  * its stdout is a Linux pipe, so its output goes to files that are forwarded as they grow.
+ * `cpus` (a taskset CPU list such as '0') pins Wine to those CPUs; a wineserver this run starts
+ * inherits the pinning, one already running for the prefix keeps its own.
  * Resolves with the exit code.
  */
-export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'node' } = {}) {
+export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'node', cpus } = {}) {
   const { wine, nodeExe, env } = provision();
   const outDir = join(cacheDir, 'wine-output');
   mkdirSync(outDir, { recursive: true });
@@ -141,7 +143,8 @@ export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'n
   const errPath = join(outDir, `${stamp}.err`);
   const outFd = openSync(outPath, 'w');
   const errFd = openSync(errPath, 'w');
-  const child = spawn(wine, [nodeExe, ...args], {
+  const [command, commandArgs] = cpus === undefined ? [wine, [nodeExe, ...args]] : ['taskset', ['-c', String(cpus), wine, nodeExe, ...args]];
+  const child = spawn(command, commandArgs, {
     cwd,
     env: { ...env, ...extraEnv },
     stdio: ['ignore', outFd, errFd],

@@ -63,7 +63,9 @@ export class Poll implements AsyncIterable<Event>, Disposable {
 
   /** Events as they come, until the Poll closes or the loop breaks. */
   [Symbol.asyncIterator](): AsyncIterator<Event> {
-    return new PollIterator(this);
+    return new PollIterator(this, (events, from) => {
+      if (!this.#selector.closed) this.#selector.putBack(events, from);
+    });
   }
 
   /** Deregisters everything, waits for polls in flight to report back, frees native memory. */
@@ -82,14 +84,16 @@ export class Poll implements AsyncIterable<Event>, Disposable {
 
 class PollIterator implements AsyncIterator<Event> {
   readonly #poll: Poll;
+  readonly #putBack: (events: Events, from: number) => void;
   readonly #events = new Events(256);
   #index = 0;
   #abort: AbortController | undefined;
   #inflight: Promise<void> | undefined;
   #done = false;
 
-  constructor(poll: Poll) {
+  constructor(poll: Poll, putBack: (events: Events, from: number) => void) {
     this.#poll = poll;
+    this.#putBack = putBack;
   }
 
   async next(): Promise<IteratorResult<Event>> {
@@ -124,6 +128,11 @@ class PollIterator implements AsyncIterator<Event> {
     this.#abort?.abort();
     // Settled once the wait has really stopped, so the Poll is free for the next caller.
     await this.#inflight?.catch(() => undefined);
+    // Events of the batch not yielded yet go back to the Poll: each is an edge that would not
+    // be reported again, so dropping it here would silence its source.
+    this.#putBack(this.#events, this.#index);
+    this.#events.clear();
+    this.#index = 0;
     return { value: undefined, done: true };
   }
 }

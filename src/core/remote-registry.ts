@@ -88,6 +88,10 @@ export class RemoteCommandQueue {
     try {
       const interest = command.op === 'deregister' ? undefined : Interest.fromBits(command.interest);
       if (command.op === 'register') {
+        // Each register builds a new IoSource, so its own "already registered" check cannot
+        // see a second register of the same socket: without this, the first registration
+        // would be orphaned (never deregistrable) and the socket polled twice.
+        if (this.#sources.has(command.socket)) throw new InvalidStateError('ERR_ALREADY_REGISTERED', `socket ${command.socket} is already registered from a worker`);
         const source = new IoSource(command.socket);
         this.#registry.register(source, command.token, interest as Interest);
         this.#sources.set(command.socket, source);
@@ -116,7 +120,7 @@ export class RemoteRegistry {
   #nextId = 1;
 
   constructor(handle: RegistryHandle) {
-    if (typeof handle !== 'object' || handle === null || typeof handle.target?.port !== 'bigint') {
+    if (typeof handle !== 'object' || handle === null || typeof handle.target?.port !== 'bigint' || !(handle.target.lifetime instanceof Int32Array)) {
       throw new InvalidArgumentError('not a RegistryHandle (from Registry.share())');
     }
     this.#port = handle.port;

@@ -16,12 +16,16 @@ export interface SocketRegistration {
 export interface WakerTarget {
   readonly port: bigint;
   readonly token: Token;
+  /** Shared open/closed state of the port (an Int32Array over a SharedArrayBuffer). */
+  readonly lifetime: Int32Array;
 }
 
 /** Where another thread posts "commands are waiting" (see RemoteRegistry): plain data. */
 export interface RemoteCommandTarget {
   readonly port: bigint;
   readonly marker: bigint;
+  /** Shared open/closed state of the port (an Int32Array over a SharedArrayBuffer). */
+  readonly lifetime: Int32Array;
 }
 
 /** Events delivered by a background wait, in the order they were dequeued. */
@@ -51,6 +55,8 @@ export interface Selector {
   select(events: Events, timeoutMs: number | undefined): void;
   /** Waits without blocking the event loop. */
   selectAsync(events: Events, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void>;
+  /** Takes back undelivered events of `events` from index `from` on; the next wait returns them first. */
+  putBack(events: Events, from: number): void;
   wakerTarget(token: Token): WakerTarget;
   remoteCommandTarget(): RemoteCommandTarget;
   /** Called on the owning thread, inside a wait, whenever another thread posted commands. */

@@ -5,6 +5,10 @@ import { selectorOf, type Registry } from './registry.js';
 import type { WakerTarget } from './selector.js';
 import { token as toToken, type Token } from './token.js';
 
+function isSharedState(value: unknown): boolean {
+  return value instanceof Int32Array && value.buffer instanceof SharedArrayBuffer;
+}
+
 export class Waker {
   /** Plain data: send it to a worker thread (postMessage) and build a Waker there with fromTarget. */
   readonly target: WakerTarget;
@@ -15,15 +19,15 @@ export class Waker {
 
   /** A Waker for a target received from another thread. */
   static fromTarget(target: WakerTarget): Waker {
-    if (typeof target !== 'object' || target === null || typeof target.port !== 'bigint') {
-      throw new InvalidArgumentError('not a WakerTarget: expected { port: bigint, token: number }');
+    if (typeof target !== 'object' || target === null || typeof target.port !== 'bigint' || !isSharedState(target.lifetime)) {
+      throw new InvalidArgumentError('not a WakerTarget: expected the `target` of a Waker');
     }
     const waker = Object.create(Waker.prototype) as Waker;
-    Object.defineProperty(waker, 'target', { value: { port: target.port, token: toToken(target.token) }, enumerable: true });
+    Object.defineProperty(waker, 'target', { value: { port: target.port, token: toToken(target.token), lifetime: target.lifetime }, enumerable: true });
     return waker;
   }
 
-  /** Queues one READABLE event for the token. Fails with EBADF once the Poll is closed. */
+  /** Queues one READABLE event for the token. Fails with ERR_POLL_CLOSED once the Poll is closed. */
   wake(): void {
     wake(this.target);
   }

@@ -2,12 +2,14 @@
 // into a READABLE event for that token. Callable from any thread that has the target.
 import type { RemoteCommandTarget, WakerTarget } from '../../core/selector.js';
 import { kernel32 } from './ffi/index.js';
+import { postWhileOpen } from './port-lifetime.js';
 
+/** Fails with ERR_POLL_CLOSED once the Poll is closed, never posting to a recycled handle. */
 export function postWake(target: WakerTarget): void {
-  kernel32.postQueuedCompletionStatus(target.port, 1, BigInt(target.token), 0n);
+  postWhileOpen(target.lifetime, () => kernel32.postQueuedCompletionStatus(target.port, 1, BigInt(target.token), 0n));
 }
 
 /** Tells the owner of a selector that registry commands are waiting for it. */
 export function postRemoteCommands(target: RemoteCommandTarget): void {
-  kernel32.postQueuedCompletionStatus(target.port, 0, 0n, target.marker);
+  postWhileOpen(target.lifetime, () => kernel32.postQueuedCompletionStatus(target.port, 0, 0n, target.marker));
 }
