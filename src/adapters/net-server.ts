@@ -6,7 +6,7 @@ import { Interest } from '../core/interest.js';
 import type { Token } from '../core/token.js';
 import { WOULD_BLOCK } from '../core/would-block.js';
 import { TcpListener } from '../net/tcp-listener.js';
-import { Driver } from '../streams/driver.js';
+import { Driver, type DriverHold } from '../streams/driver.js';
 import { PipeListener } from '../streams/pipe-listener.js';
 import type { PipeSocket } from '../streams/pipe-socket.js';
 import { Socket, type SocketOptions } from './net-socket.js';
@@ -38,13 +38,14 @@ export class Server extends EventEmitter {
   #pipeListener: PipeListener | undefined;
   #token: Token | undefined;
   #refd = true;
-  #retained = false;
+  readonly #hold: DriverHold;
   #closing = false;
 
   constructor(options: ServerOptions = {}, connectionListener?: (socket: Socket) => void) {
     super();
     this.#options = options;
     this.#driver = options.driver ?? Driver.shared();
+    this.#hold = this.#driver.hold();
     if (connectionListener !== undefined) this.on('connection', connectionListener);
   }
 
@@ -208,10 +209,6 @@ export class Server extends EventEmitter {
   }
 
   #updateRetain(): void {
-    const want = this.#refd && this.listening;
-    if (want === this.#retained) return;
-    this.#retained = want;
-    if (want) this.#driver.retain();
-    else this.#driver.release();
+    this.#hold.set(this.#refd && this.listening);
   }
 }

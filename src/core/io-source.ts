@@ -39,9 +39,11 @@ export class IoSource implements Source {
 
   /**
    * Runs a non-blocking operation on the socket. Return WOULD_BLOCK from it when the OS said
-   * would-block: the interest is then re-armed so the next readiness is reported.
+   * would-block: the interest is then re-armed so the next readiness is reported. Name the
+   * blocked `direction` (e.g. Interest.READABLE for a recv) to re-arm only that one; by default
+   * the whole registered interest is re-armed, as mio does.
    */
-  doIo<T>(operation: (socket: bigint) => T | WouldBlock): T | WouldBlock {
-    return this.#state.doIo(() => operation(this.socket));
+  doIo<T>(operation: (socket: bigint) => T | WouldBlock, direction?: Interest): T | WouldBlock {
+    return this.#state.doIo(() => operation(this.socket), direction);
   }
 }

@@ -1,15 +1,12 @@
 // mio's TcpListener: a non-blocking listening socket; accept() returns WOULD_BLOCK when no
 // connection is waiting, which re-arms READABLE.
 import { InvalidArgumentError } from '../core/errors.js';
-import type { Interest } from '../core/interest.js';
-import type { Registry } from '../core/registry.js';
-import type { Source } from '../core/source.js';
-import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
 import { IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_STREAM, SOMAXCONN, WSAEWOULDBLOCK, ws2_32 } from '../sys/windows/ffi/index.js';
 import { decodeEndpoint, encodeEndpoint, newSocket, socketError } from '../sys/windows/net.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
+import { SocketSource } from './socket-source.js';
 import { OwnedSocket } from './owned-socket.js';
 import { TcpStream } from './tcp-stream.js';
 
@@ -20,15 +17,15 @@ export interface TcpListenerOptions {
   ipv6Only?: boolean;
 }
 
-export class TcpListener implements Source {
-  readonly #owned: OwnedSocket;
+export class TcpListener extends SocketSource {
 
   private constructor(owned: OwnedSocket) {
-    this.#owned = owned;
+    super(owned);
   }
 
   /** Binds and listens. Port 0 picks a free port (see localAddr()). */
-  static bind(address: AddressInput, options: TcpListenerOptions = {}): TcpListener {
+  // Shadows Function.prototype.bind on the class, as mio names its constructor.
+  static override bind(address: AddressInput, options: TcpListenerOptions = {}): TcpListener {
     const endpoint = parseAddress(address, '0.0.0.0');
     const backlog = options.backlog ?? SOMAXCONN;
     if (!Number.isInteger(backlog) || backlog < 1) throw new InvalidArgumentError(`backlog must be a positive integer, got ${backlog}`);
@@ -49,20 +46,11 @@ export class TcpListener implements Source {
     return new TcpListener(new OwnedSocket(socket, endpoint.family, 'TcpListener'));
   }
 
-  /** The raw SOCKET, for code outside mio-ts; ownership stays here. */
-  get rawSocket(): bigint {
-    return this.#owned.socket;
-  }
-
-  get closed(): boolean {
-    return this.#owned.closed;
-  }
-
   /** A waiting connection and its peer address, or WOULD_BLOCK. */
   accept(): [TcpStream, SocketAddress] | WouldBlock {
     const peer = Buffer.alloc(128);
     const peerLength = new Int32Array([peer.length]);
-    return this.#owned.doIo((socket) => {
+    return this.owned.doIo((socket) => {
       const result = ws2_32.accept(socket, peer, peerLength);
       if (result.error === WSAEWOULDBLOCK) return WOULD_BLOCK;
       if (result.error !== 0) throw socketError('accept', result.error);
@@ -71,39 +59,8 @@ export class TcpListener implements Source {
     });
   }
 
-  localAddr(): SocketAddress {
-    return this.#owned.localAddr();
-  }
-
-  setTtl(ttl: number): void {
-    this.#owned.setTtl(ttl);
-  }
-
-  ttl(): number {
-    return this.#owned.ttl();
-  }
-
   takeError(): Error | undefined {
-    return this.#owned.takeError();
+    return this.owned.takeError();
   }
 
-  register(registry: Registry, token: Token, interest: Interest): void {
-    this.#owned.register(registry, token, interest);
-  }
-
-  reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.#owned.reregister(registry, token, interest);
-  }
-
-  deregister(registry: Registry): void {
-    this.#owned.deregister(registry);
-  }
-
-  close(): void {
-    this.#owned.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }

@@ -3,9 +3,6 @@
 import { InvalidArgumentError, InvalidStateError, type SystemError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { Readiness } from '../core/readiness.js';
-import type { Registry } from '../core/registry.js';
-import type { Source } from '../core/source.js';
-import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
 import {
@@ -27,6 +24,7 @@ import {
 } from '../sys/windows/ffi/index.js';
 import { decodeEndpoint, encodeEndpoint, newSocket, peerEndpoint, socketError, type Endpoint } from '../sys/windows/net.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
+import { SocketSource } from './socket-source.js';
 import { OwnedSocket } from './owned-socket.js';
 
 export type ShutdownHow = 'read' | 'write' | 'both';
@@ -38,12 +36,11 @@ function checkBuffer(name: string, buffer: unknown): Uint8Array {
   return buffer;
 }
 
-export class TcpStream implements Source {
-  readonly #owned: OwnedSocket;
+export class TcpStream extends SocketSource {
   readonly #remote: Endpoint | undefined;
 
   private constructor(owned: OwnedSocket, remote?: Endpoint) {
-    this.#owned = owned;
+    super(owned);
     this.#remote = remote;
   }
 
@@ -78,14 +75,6 @@ export class TcpStream implements Source {
     return new TcpStream(new OwnedSocket(socket, family, 'TcpStream'));
   }
 
-  get rawSocket(): bigint {
-    return this.#owned.socket;
-  }
-
-  get closed(): boolean {
-    return this.#owned.closed;
-  }
-
   /** Bytes read into `buffer` (0 at end of stream), or WOULD_BLOCK. */
   read(buffer: Uint8Array): number | WouldBlock {
     return this.#receive(checkBuffer('buffer', buffer), 0);
@@ -117,7 +106,7 @@ export class TcpStream implements Source {
   write(buffer: Uint8Array): number | WouldBlock {
     const data = checkBuffer('buffer', buffer);
     if (data.length === 0) return 0;
-    return this.#owned.doIo((socket) => {
+    return this.owned.doIo((socket) => {
       const n = ws2_32.send(socket, data, Math.min(data.length, 0x7fffffff), 0);
       if (n >= 0) return n;
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
@@ -134,29 +123,25 @@ export class TcpStream implements Source {
   shutdown(how: ShutdownHow): void {
     const code = how === 'read' ? SD_RECEIVE : how === 'write' ? SD_SEND : how === 'both' ? SD_BOTH : undefined;
     if (code === undefined) throw new InvalidArgumentError(`shutdown takes 'read', 'write' or 'both', got ${String(how)}`);
-    ws2_32.shutdown(this.#owned.socket, code);
+    ws2_32.shutdown(this.owned.socket, code);
   }
 
   /** The peer; ENOTCONN while the connect is still running or after it failed. */
   peerAddr(): SocketAddress {
-    return peerEndpoint(this.#owned.socket);
-  }
-
-  localAddr(): SocketAddress {
-    return this.#owned.localAddr();
+    return peerEndpoint(this.owned.socket);
   }
 
   setNoDelay(noDelay: boolean): void {
-    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0);
+    ws2_32.setSockOptInt(this.owned.socket, IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0);
   }
 
   noDelay(): boolean {
-    return ws2_32.getSockOptInt(this.#owned.socket, IPPROTO_TCP, TCP_NODELAY) !== 0;
+    return ws2_32.getSockOptInt(this.owned.socket, IPPROTO_TCP, TCP_NODELAY) !== 0;
   }
 
   /** Enables keep-alive probes; `initialDelayMs` (rounded to seconds) sets when they start. */
   setKeepAlive(enable: boolean, initialDelayMs?: number): void {
-    const socket = this.#owned.socket;
+    const socket = this.owned.socket;
     ws2_32.setSockOptInt(socket, SOL_SOCKET, SO_KEEPALIVE, enable ? 1 : 0);
     if (enable && initialDelayMs !== undefined) {
       if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) throw new InvalidArgumentError('initialDelayMs must be a non-negative number');
@@ -176,7 +161,7 @@ export class TcpStream implements Source {
   }
 
   keepAlive(): boolean {
-    return ws2_32.getSockOptInt(this.#owned.socket, SOL_SOCKET, SO_KEEPALIVE) !== 0;
+    return ws2_32.getSockOptInt(this.owned.socket, SOL_SOCKET, SO_KEEPALIVE) !== 0;
   }
 
   /** SO_LINGER: `null` restores the default; 0 makes close() reset the connection (RST). */
@@ -185,53 +170,26 @@ export class TcpStream implements Source {
     const value = Buffer.alloc(4);
     value.writeUInt16LE(seconds === null ? 0 : 1, 0);
     value.writeUInt16LE(seconds ?? 0, 2);
-    ws2_32.setSockOpt(this.#owned.socket, SOL_SOCKET, SO_LINGER, value);
-  }
-
-  setTtl(ttl: number): void {
-    this.#owned.setTtl(ttl);
-  }
-
-  ttl(): number {
-    return this.#owned.ttl();
+    ws2_32.setSockOpt(this.owned.socket, SOL_SOCKET, SO_LINGER, value);
   }
 
   /** The connect failure (ECONNREFUSED, ...) once an error event was reported; undefined if none. */
   takeError(): SystemError | undefined {
-    return this.#owned.takeError(this.#remote);
+    return this.owned.takeError(this.#remote);
   }
 
-  register(registry: Registry, token: Token, interest: Interest): void {
-    this.#owned.register(registry, token, interest);
-  }
-
-  reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.#owned.reregister(registry, token, interest);
-  }
-
-  deregister(registry: Registry): void {
-    this.#owned.deregister(registry);
-  }
-
-  close(): void {
-    this.#owned.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 
   #receive(buffer: Uint8Array, flags: number): number | WouldBlock {
     if (buffer.length === 0) {
-      if (this.#owned.closed) throw new InvalidStateError('ERR_SOCKET_CLOSED', 'the TcpStream is closed');
+      if (this.owned.closed) throw new InvalidStateError('ERR_SOCKET_CLOSED', 'the TcpStream is closed');
       return 0;
     }
-    return this.#owned.doIo((socket) => {
+    return this.owned.doIo((socket) => {
       const n = ws2_32.recv(socket, buffer, Math.min(buffer.length, 0x7fffffff), flags);
       if (n > 0) return n;
       if (n === 0) {
         // Wine answers a reset peer with end-of-stream; AFD still reported the abort.
-        if ((this.#owned.seenReadiness & RESET) === RESET) throw socketError('recv', 10054, this.#remote);
+        if ((this.owned.seenReadiness & RESET) === RESET) throw socketError('recv', 10054, this.#remote);
         return 0;
       }
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;

@@ -2,10 +2,6 @@
 // port-unreachable never breaks the socket (SIO_UDP_CONNRESET is switched off at creation).
 import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { Interest } from '../core/interest.js';
-import type { Registry } from '../core/registry.js';
-import type { Source } from '../core/source.js';
-import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
 import {
@@ -33,6 +29,7 @@ import {
 import { decodeEndpoint, encodeEndpoint, newSocket, peerEndpoint, socketError, type Endpoint } from '../sys/windows/net.js';
 import { encodeSocketAddress } from '../sys/windows/sockaddr.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
+import { SocketSource } from './socket-source.js';
 import { OwnedSocket, checkByte } from './owned-socket.js';
 
 export interface UdpSocketOptions {
@@ -50,15 +47,15 @@ function checkBuffer(buffer: unknown): Uint8Array {
   return buffer;
 }
 
-export class UdpSocket implements Source {
-  readonly #owned: OwnedSocket;
+export class UdpSocket extends SocketSource {
   #peer: Endpoint | undefined;
 
   private constructor(owned: OwnedSocket) {
-    this.#owned = owned;
+    super(owned);
   }
 
-  static bind(address: AddressInput, options: UdpSocketOptions = {}): UdpSocket {
+  // Shadows Function.prototype.bind on the class, as mio names its constructor.
+  static override bind(address: AddressInput, options: UdpSocketOptions = {}): UdpSocket {
     const endpoint = parseAddress(address, '0.0.0.0');
     assertSupportedPlatform('UdpSocket');
     const socket = newSocket(endpoint.family, SOCK_DGRAM, IPPROTO_UDP);
@@ -76,20 +73,12 @@ export class UdpSocket implements Source {
     return new UdpSocket(new OwnedSocket(socket, endpoint.family, 'UdpSocket'));
   }
 
-  get rawSocket(): bigint {
-    return this.#owned.socket;
-  }
-
-  get closed(): boolean {
-    return this.#owned.closed;
-  }
-
   /** Bytes sent (the whole datagram), or WOULD_BLOCK. */
   sendTo(buffer: Uint8Array, target: AddressInput): number | WouldBlock {
     const data = checkBuffer(buffer);
     const endpoint = parseAddress(target);
     const encoded = encodeEndpoint(this.#mapped(endpoint));
-    return this.#owned.doIo((socket) => {
+    return this.owned.doIo((socket) => {
       const n = ws2_32.sendTo(socket, data, data.length, 0, encoded);
       if (n >= 0) return n;
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
@@ -109,14 +98,14 @@ export class UdpSocket implements Source {
   /** Sets the default peer; send()/recv() then talk to it only. */
   connect(target: AddressInput): void {
     const endpoint = parseAddress(target);
-    const error = ws2_32.connect(this.#owned.socket, encodeEndpoint(this.#mapped(endpoint)));
+    const error = ws2_32.connect(this.owned.socket, encodeEndpoint(this.#mapped(endpoint)));
     if (error !== 0) throw socketError('connect', error, endpoint);
     this.#peer = endpoint;
   }
 
   send(buffer: Uint8Array): number | WouldBlock {
     const data = checkBuffer(buffer);
-    return this.#owned.doIo((socket) => {
+    return this.owned.doIo((socket) => {
       const n = ws2_32.send(socket, data, data.length, 0);
       if (n >= 0) return n;
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
@@ -134,103 +123,72 @@ export class UdpSocket implements Source {
     return result === WOULD_BLOCK ? result : result.bytes;
   }
 
-  localAddr(): SocketAddress {
-    return this.#owned.localAddr();
-  }
-
   peerAddr(): SocketAddress {
-    return peerEndpoint(this.#owned.socket);
+    return peerEndpoint(this.owned.socket);
   }
 
   setBroadcast(on: boolean): void {
-    ws2_32.setSockOptInt(this.#owned.socket, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0);
+    ws2_32.setSockOptInt(this.owned.socket, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0);
   }
 
   broadcast(): boolean {
-    return ws2_32.getSockOptInt(this.#owned.socket, SOL_SOCKET, SO_BROADCAST) !== 0;
-  }
-
-  setTtl(ttl: number): void {
-    this.#owned.setTtl(ttl);
-  }
-
-  ttl(): number {
-    return this.#owned.ttl();
+    return ws2_32.getSockOptInt(this.owned.socket, SOL_SOCKET, SO_BROADCAST) !== 0;
   }
 
   onlyV6(): boolean {
-    return this.#owned.family === 'IPv6' && ws2_32.getSockOptInt(this.#owned.socket, IPPROTO_IPV6, IPV6_V6ONLY) !== 0;
+    return this.owned.family === 'IPv6' && ws2_32.getSockOptInt(this.owned.socket, IPPROTO_IPV6, IPV6_V6ONLY) !== 0;
   }
 
   setMulticastLoopV4(on: boolean): void {
-    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_LOOP, on ? 1 : 0);
+    ws2_32.setSockOptInt(this.owned.socket, IPPROTO_IP, IP_MULTICAST_LOOP, on ? 1 : 0);
   }
 
   multicastLoopV4(): boolean {
-    return ws2_32.getSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_LOOP) !== 0;
+    return ws2_32.getSockOptInt(this.owned.socket, IPPROTO_IP, IP_MULTICAST_LOOP) !== 0;
   }
 
   setMulticastTtlV4(ttl: number): void {
     checkByte('ttl', ttl);
-    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_TTL, ttl);
+    ws2_32.setSockOptInt(this.owned.socket, IPPROTO_IP, IP_MULTICAST_TTL, ttl);
   }
 
   multicastTtlV4(): number {
-    return ws2_32.getSockOptInt(this.#owned.socket, IPPROTO_IP, IP_MULTICAST_TTL);
+    return ws2_32.getSockOptInt(this.owned.socket, IPPROTO_IP, IP_MULTICAST_TTL);
   }
 
   setMulticastLoopV6(on: boolean): void {
-    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, on ? 1 : 0);
+    ws2_32.setSockOptInt(this.owned.socket, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, on ? 1 : 0);
   }
 
   setMulticastHopsV6(hops: number): void {
     checkByte('hops', hops);
-    ws2_32.setSockOptInt(this.#owned.socket, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hops);
+    ws2_32.setSockOptInt(this.owned.socket, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hops);
   }
 
   joinMulticastV4(group: string, iface = '0.0.0.0'): void {
-    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreq(group, iface));
+    ws2_32.setSockOpt(this.owned.socket, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreq(group, iface));
   }
 
   leaveMulticastV4(group: string, iface = '0.0.0.0'): void {
-    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IP, IP_DROP_MEMBERSHIP, ipMreq(group, iface));
+    ws2_32.setSockOpt(this.owned.socket, IPPROTO_IP, IP_DROP_MEMBERSHIP, ipMreq(group, iface));
   }
 
   joinMulticastV6(group: string, interfaceIndex = 0): void {
-    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(group, interfaceIndex));
+    ws2_32.setSockOpt(this.owned.socket, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(group, interfaceIndex));
   }
 
   leaveMulticastV6(group: string, interfaceIndex = 0): void {
-    ws2_32.setSockOpt(this.#owned.socket, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, ipv6Mreq(group, interfaceIndex));
+    ws2_32.setSockOpt(this.owned.socket, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, ipv6Mreq(group, interfaceIndex));
   }
 
   takeError(): Error | undefined {
-    return this.#owned.takeError(this.#peer);
+    return this.owned.takeError(this.#peer);
   }
 
-  register(registry: Registry, token: Token, interest: Interest): void {
-    this.#owned.register(registry, token, interest);
-  }
-
-  reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.#owned.reregister(registry, token, interest);
-  }
-
-  deregister(registry: Registry): void {
-    this.#owned.deregister(registry);
-  }
-
-  close(): void {
-    this.#owned.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 
   /** An IPv4 target from a dual-stack IPv6 socket goes out as an IPv4-mapped address. */
   #mapped(endpoint: Endpoint): Endpoint {
-    if (this.#owned.family === 'IPv6' && endpoint.family === 'IPv4') return { family: 'IPv6', address: `::ffff:${endpoint.address}`, port: endpoint.port };
+    if (this.owned.family === 'IPv6' && endpoint.family === 'IPv4') return { family: 'IPv6', address: `::ffff:${endpoint.address}`, port: endpoint.port };
     return endpoint;
   }
 
@@ -239,7 +197,7 @@ export class UdpSocket implements Source {
     const fromLength = new Int32Array([from.length]);
     // recvfrom with a zero-length buffer cannot hold even an empty datagram's place: use a byte.
     const target = buffer.length === 0 ? Buffer.alloc(1) : buffer;
-    return this.#owned.doIo((socket) => {
+    return this.owned.doIo((socket) => {
       fromLength[0] = from.length;
       let n = ws2_32.recvFrom(socket, target, target.length, flags, from, fromLength);
       // A datagram longer than the buffer: the buffer holds its start, as on other platforms.

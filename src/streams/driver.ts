@@ -53,6 +53,11 @@ export class Driver {
     if (!this.poll.closed) source.deregister(this.poll.registry());
   }
 
+  /** A hold on the ref count that its owner switches on and off (idempotent). */
+  hold(): DriverHold {
+    return new DriverHold(this);
+  }
+
   /** One more ref'd user: the process stays alive while waiting. */
   retain(): void {
     this.#refs++;
@@ -94,5 +99,22 @@ export class Driver {
         process.emitWarning(`mio-ts: a readiness handler threw: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+  }
+}
+
+/** One user's share of a driver's ref count: on while that user is ref'd and active. */
+export class DriverHold {
+  readonly #driver: Driver;
+  #held = false;
+
+  constructor(driver: Driver) {
+    this.#driver = driver;
+  }
+
+  set(held: boolean): void {
+    if (held === this.#held) return;
+    this.#held = held;
+    if (held) this.#driver.retain();
+    else this.#driver.release();
   }
 }

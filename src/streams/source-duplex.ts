@@ -9,7 +9,7 @@ import { Readiness, type ReadinessBits } from '../core/readiness.js';
 import type { Source } from '../core/source.js';
 import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
-import { Driver } from './driver.js';
+import { Driver, type DriverHold } from './driver.js';
 
 /** What a SourceDuplex needs from a byte-stream source. */
 export interface ByteChannel extends Source {
@@ -55,7 +55,7 @@ export class SourceDuplex extends Duplex {
   #pendingWrite: PendingWrite | undefined;
   #pendingFinal: ((error?: Error | null) => void) | undefined;
   #refd = true;
-  #retained = false;
+  readonly #hold: DriverHold;
   #readBuffer: Buffer | undefined;
   readonly #chunkSize: number;
   readonly #readsPerEvent: number;
@@ -66,6 +66,7 @@ export class SourceDuplex extends Duplex {
     const { driver, readChunkSize, maxReadsPerEvent, ...duplexOptions } = options;
     super({ allowHalfOpen: false, ...duplexOptions });
     this.driver = driver ?? Driver.shared();
+    this.#hold = this.driver.hold();
     this.#chunkSize = readChunkSize ?? DEFAULT_CHUNK;
     this.#readsPerEvent = maxReadsPerEvent ?? DEFAULT_READS_PER_EVENT;
   }
@@ -273,10 +274,6 @@ export class SourceDuplex extends Duplex {
   }
 
   #updateRetain(): void {
-    const want = this.#refd && this.#channel !== undefined;
-    if (want === this.#retained) return;
-    this.#retained = want;
-    if (want) this.driver.retain();
-    else this.driver.release();
+    this.#hold.set(this.#refd && this.#channel !== undefined);
   }
 }
