@@ -93,18 +93,19 @@ export class CompletionPort {
   }
 
   /** Blocks the calling thread until completions arrive or `timeoutMs` passes (undefined: forever). */
-  getMany(entries: CompletionEntries, timeoutMs?: number): number {
-    const removed = kernel32.getQueuedCompletionStatusEx(this.handle, entries.memory.address, entries.capacity, timeoutMs ?? INFINITE);
+  getMany(entries: CompletionEntries, timeoutMs?: number, limit = entries.capacity): number {
+    const removed = kernel32.getQueuedCompletionStatusEx(this.handle, entries.memory.address, Math.max(1, Math.min(limit, entries.capacity)), timeoutMs ?? INFINITE);
     entries.setLength(removed);
     return removed;
   }
 
   /** The same wait on a koffi worker thread; Node's event loop keeps running meanwhile. */
-  async getManyAsync(entries: CompletionEntries, timeoutMs?: number): Promise<number> {
+  async getManyAsync(entries: CompletionEntries, timeoutMs?: number, limit = entries.capacity): Promise<number> {
     const handle = this.handle;
     this.#waiting++;
     try {
-      const ok = await kernel32.getQueuedCompletionStatusExAsync(handle, entries.memory.address, entries.capacity, entries.removedCountAddress, timeoutMs ?? INFINITE);
+      const count = Math.max(1, Math.min(limit, entries.capacity));
+      const ok = await kernel32.getQueuedCompletionStatusExAsync(handle, entries.memory.address, count, entries.removedCountAddress, timeoutMs ?? INFINITE);
       const removed = ok ? entries.removedCount : 0;
       entries.setLength(removed);
       return removed;

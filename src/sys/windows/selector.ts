@@ -221,7 +221,9 @@ export class WindowsSelector implements Selector {
     let wait = events.length > 0 ? 0 : timeoutMs;
     for (;;) {
       this.#updateSockets();
-      this.#port.getMany(entries, wait === undefined ? undefined : Math.ceil(wait));
+      // Never dequeue more than the caller can take: an edge reported once must not be parked.
+      if (events.length < events.capacity) this.#port.getMany(entries, wait === undefined ? undefined : Math.ceil(wait), events.capacity - events.length);
+      else entries.setLength(0);
       this.#feed(entries, events);
       if (events.length > 0 || this.#closed) return;
       const remaining = deadline - performance.now();
@@ -239,12 +241,20 @@ export class WindowsSelector implements Selector {
     this.#drainOverflow(events);
     const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
     let wait = events.length > 0 ? 0 : timeoutMs;
+    if (events.length > 0) {
+      // Events are at hand already: collect what else is ready without a trip to a worker thread.
+      this.#updateSockets();
+      if (events.length < events.capacity) this.#port.getMany(entries, 0, events.capacity - events.length);
+      else entries.setLength(0);
+      this.#feed(entries, events);
+      return;
+    }
     const onAbort = (): void => this.#interruptWait();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
         this.#updateSockets();
-        const waiting = this.#port.getManyAsync(entries, wait === undefined ? undefined : Math.ceil(wait));
+        const waiting = this.#port.getManyAsync(entries, wait === undefined ? undefined : Math.ceil(wait), events.capacity - events.length);
         this.#asyncWait = waiting;
         try {
           await waiting;
