@@ -125,12 +125,14 @@ export class Server extends EventEmitter {
 
   ref(): this {
     this.#refd = true;
+    this.#pipeListener?.ref();
     this.#updateRetain();
     return this;
   }
 
   unref(): this {
     this.#refd = false;
+    this.#pipeListener?.unref();
     this.#updateRetain();
     return this;
   }
@@ -153,6 +155,7 @@ export class Server extends EventEmitter {
     try {
       this.#pipeListener = new PipeListener(path, { ...this.#options, driver: this.#driver }, (socket) => this.#track(socket));
       this.#pipeListener.on('error', (error: Error) => this.emit('error', error));
+      if (!this.#refd) this.#pipeListener.unref();
       this.#updateRetain();
     } catch (error) {
       process.nextTick(() => this.emit('error', error));
@@ -174,7 +177,14 @@ export class Server extends EventEmitter {
       this.#connections.delete(socket);
       this.#maybeClosed();
     });
-    this.emit('connection', socket);
+    try {
+      this.emit('connection', socket);
+    } catch (error) {
+      // A throwing listener is the user's uncaught exception; accepting goes on.
+      process.nextTick(() => {
+        throw error;
+      });
+    }
   }
 
   #acceptSome(): void {
@@ -185,7 +195,12 @@ export class Server extends EventEmitter {
       try {
         accepted = listener.accept();
       } catch (error) {
+        // A peer that gave up before we accepted is not the server's problem.
+        const code = (error as { code?: string }).code;
+        if (code === 'ECONNRESET' || code === 'ECONNABORTED') continue;
+        // Anything else (EMFILE...): report, and try again shortly rather than go deaf.
         this.emit('error', error);
+        setTimeout(() => this.#acceptSome(), 100).unref();
         return;
       }
       if (accepted === WOULD_BLOCK) return;

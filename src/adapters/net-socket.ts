@@ -27,12 +27,12 @@ function familyName(address: string): 'IPv4' | 'IPv6' {
 /** A drop-in for `net.Socket` over mio-ts TCP. */
 export class Socket extends TcpSocket {
   #timeoutMs = 0;
+  #hadError = false;
   #timer: NodeJS.Timeout | undefined;
   #connectCallback: (() => void) | undefined;
 
   constructor(options: SocketOptions = {}, stream?: TcpStream) {
     super(stream, options);
-    this.on('data', () => this.#touch());
     this.once('close', () => this.#clearTimer());
   }
 
@@ -66,9 +66,19 @@ export class Socket extends TcpSocket {
     super.onConnected();
   }
 
-  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (error !== null) this.#hadError = true;
+    super._destroy(error, callback);
+  }
+
+  /** net's 'close' says whether an error closed the socket. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.#hadError);
+    return super.emit(event, ...args);
+  }
+
+  protected override onActivity(): void {
     this.#touch();
-    super._write(chunk, encoding, callback);
   }
 
   get remoteAddress(): string | undefined {

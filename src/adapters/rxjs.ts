@@ -1,6 +1,6 @@
 // RxJS views of mio-ts: cold Observables whose teardown releases what the subscription took
 // (the wait, the registration). Errors go to `error`, end of stream to `complete`.
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { Event } from '../core/event.js';
 import { Events } from '../core/events.js';
@@ -68,7 +68,12 @@ export function connections$(server: TcpListener | Server, driver: Driver = Driv
   return new Observable<TcpSocket>((subscriber) => {
     const accept = (): void => {
       try {
-        for (let next = server.accept(); next !== WOULD_BLOCK; next = server.accept()) subscriber.next(new TcpSocket(next[0], { driver }));
+        // Stop as soon as the subscriber is gone: a connection accepted after that has no owner.
+        while (!subscriber.closed) {
+          const next = server.accept();
+          if (next === WOULD_BLOCK) return;
+          subscriber.next(new TcpSocket(next[0], { driver }));
+        }
       } catch (error) {
         subscriber.error(error);
       }
@@ -86,16 +91,17 @@ export function connections$(server: TcpListener | Server, driver: Driver = Driv
 export function data$(socket: Readable): Observable<Buffer> {
   return new Observable<Buffer>((subscriber) => {
     const onData = (chunk: Buffer): void => subscriber.next(chunk);
-    const onEnd = (): void => subscriber.complete();
-    const onError = (error: Error): void => subscriber.error(error);
     socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('error', onError);
+    // Covers 'end', 'error' and a close without either, and a socket that ended already.
+    const stopWatching = finished(socket, { writable: false }, (error) => {
+      if (error !== undefined && error !== null && (error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') subscriber.error(error);
+      else subscriber.complete();
+    });
     return () => {
       socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-      socket.destroy();
+      stopWatching();
+      // Only an unsubscribe before the end releases the socket; after it, its writer finishes.
+      if (!socket.readableEnded) socket.destroy();
     };
   });
 }

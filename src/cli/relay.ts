@@ -27,6 +27,15 @@ interface Closable {
 
 // Idle datagram sessions are forgotten after this long.
 const UDP_SESSION_IDLE_MS = 60_000;
+// The largest UDP payload over IPv4; a longer stream chunk is sent as several datagrams.
+const MAX_DATAGRAM = 65_507;
+
+function datagramPieces(chunk: Buffer): Buffer[] {
+  if (chunk.length <= MAX_DATAGRAM) return [chunk];
+  const pieces: Buffer[] = [];
+  for (let offset = 0; offset < chunk.length; offset += MAX_DATAGRAM) pieces.push(chunk.subarray(offset, offset + MAX_DATAGRAM));
+  return pieces;
+}
 
 export class Relay extends EventEmitter {
   readonly stats: RelayStats = { active: 0, total: 0, forward: 0, backward: 0 };
@@ -91,27 +100,33 @@ export class Relay extends EventEmitter {
   }
 
   #drain([a, b]: Duplex[], quietMs: number): Promise<void> {
-    const directions: [Duplex, Duplex][] = [
-      [a as Duplex, b as Duplex],
-      [b as Duplex, a as Duplex],
-    ];
-    const closed = Promise.all([a, b].map((s) => (s as Duplex).destroyed ? Promise.resolve() : new Promise<void>((resolve) => (s as Duplex).once('close', () => resolve()))));
-    for (const [source, target] of directions) {
-      let last = performance.now();
-      source.on('data', () => (last = performance.now()));
-      const check = setInterval(() => {
-        if (performance.now() - last < quietMs) return;
-        clearInterval(check);
-        // Quiet: nothing more is in flight this way. Hand over what we hold, then a FIN.
+    const left = a as Duplex;
+    const right = b as Duplex;
+    const closed = Promise.all([left, right].map((s) => (s.destroyed ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve())))));
+    let last = performance.now();
+    const touch = (): void => {
+      last = performance.now();
+    };
+    left.on('data', touch);
+    right.on('data', touch);
+    // A direction is settled when nothing is held back by backpressure on its way.
+    const settled = (source: Duplex, target: Duplex): boolean => source.readableFlowing !== false && target.writableLength === 0;
+    const check = setInterval(() => {
+      // Only a link quiet both ways is ended: a FIN while the peer still sends makes many
+      // peers (node:net without allowHalfOpen) give up on what they had not sent yet.
+      if (performance.now() - last < quietMs || !settled(left, right) || !settled(right, left)) return;
+      clearInterval(check);
+      for (const [source, target] of [
+        [left, right],
+        [right, left],
+      ] as const) {
         source.unpipe(target);
         if (target.writable) target.end();
-        target.once('finish', () => {
-          if (source.readableEnded || !source.readable) target.destroy();
-        });
-        if (!target.writable && target.writableFinished && source.readableEnded) target.destroy();
-      }, Math.max(10, quietMs / 5));
-      source.once('close', () => clearInterval(check));
-    }
+        // Keep reading so the peer's own end is seen and the link closes.
+        source.resume();
+      }
+    }, Math.max(10, quietMs / 5));
+    void closed.then(() => clearInterval(check));
     return closed.then(() => undefined);
   }
 
@@ -158,10 +173,10 @@ export class Relay extends EventEmitter {
     b.pipe(a);
     let closed = 0;
     let failure: Error | undefined;
+    // The failing side destroys itself; the other is ended (what it holds still goes out)
+    // by the close handling below.
     const onError = (error: Error): void => {
       failure ??= error;
-      a.destroy();
-      b.destroy();
     };
     for (const stream of pair) {
       stream.on('error', onError);
@@ -190,7 +205,8 @@ export class Relay extends EventEmitter {
     const datagrams = new UdpDuplex(socket);
     const stream = new Duplex({
       write(chunk: Buffer, _encoding, callback) {
-        datagrams.write({ data: chunk }, callback);
+        const pieces = datagramPieces(chunk);
+        pieces.forEach((piece, i) => datagrams.write({ data: piece }, i === pieces.length - 1 ? callback : undefined));
       },
       read() {
         datagrams.resume();
@@ -216,8 +232,9 @@ export class Relay extends EventEmitter {
     const socket = UdpSocket.bind(address);
     const listening = new UdpDuplex(socket);
     this.#listeners.push({ close: () => listening.destroy() });
+    listening.on('error', (error: Error) => this.emit('link-error', error));
     this.emit('listening', formatAddress(socket.localAddr()));
-    const sessions = new Map<string, { stream: Duplex; timer: NodeJS.Timeout }>();
+    const sessions = new Map<string, { stream: Duplex; timer: NodeJS.Timeout; paused: boolean }>();
     listening.on('data', (datagram: IncomingDatagram) => {
       const key = formatAddress(datagram.address);
       let session = sessions.get(key);
@@ -225,13 +242,23 @@ export class Relay extends EventEmitter {
         if (this.#stopping) return;
         const peer = datagram.address;
         // The peer's side of the session: what it sends is read, what is written goes back to it.
+        const created = { stream: undefined as unknown as Duplex, timer: setTimeout(() => created.stream.destroy(), UDP_SESSION_IDLE_MS), paused: false };
         const fromPeer = new Duplex({
-          read() {},
+          read() {
+            created.paused = false;
+          },
+          // Replies go straight out; a failed one ends this session only, never the listener.
           write(chunk: Buffer, _encoding, callback) {
-            listening.write({ data: chunk, address: peer }, callback);
+            try {
+              // UDP may drop: a reply that finds the socket's buffer full is dropped too.
+              for (const piece of datagramPieces(chunk)) socket.sendTo(piece, peer);
+              callback();
+            } catch (error) {
+              callback(error as Error);
+            }
           },
         });
-        const created = { stream: fromPeer, timer: setTimeout(() => fromPeer.destroy(), UDP_SESSION_IDLE_MS) };
+        created.stream = fromPeer;
         sessions.set(key, created);
         fromPeer.once('close', () => {
           clearTimeout(created.timer);
@@ -241,7 +268,8 @@ export class Relay extends EventEmitter {
         this.#accepted(fromPeer);
       }
       session.timer.refresh();
-      session.stream.push(datagram.data);
+      // A session whose other side is not keeping up drops datagrams, as UDP would.
+      if (!session.paused) session.paused = !session.stream.push(datagram.data);
     });
   }
 }

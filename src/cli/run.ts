@@ -42,21 +42,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<Relay | undefin
   const relay = new Relay(from, to);
   const stopReporting = reportStatus(relay, { json, out: usesStdout ? io.stderr : io.stdout });
   let stopping = false;
+  let exitCode = 0;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
     void relay.stop().then(() => {
       stopReporting();
-      io.exit(0);
+      io.exit(exitCode);
     });
   };
-  io.onSignal(stop);
+  io.onSignal(() => {
+    // A second Ctrl+C does not wait for the drain.
+    if (stopping) io.exit(130);
+    else stop();
+  });
   try {
     await relay.start();
   } catch (error) {
     return fail(`cannot open ${positional[0] ?? ''}: ${(error as Error).message}`);
   }
-  // A single-connection relay ends with its connection.
-  if (!from.kind.endsWith('-listen')) relay.once('close', stop);
+  // A single-connection relay ends with its connection, and fails with it.
+  if (!from.kind.endsWith('-listen')) {
+    relay.once('close', (_id: number, failure?: Error) => {
+      if (failure !== undefined) exitCode = 1;
+      stop();
+    });
+    relay.once('link-error', () => {
+      exitCode = 1;
+      stop();
+    });
+  }
   return relay;
 }

@@ -32,6 +32,9 @@ export function reportStatus(relay: Relay, options: StatusOptions): () => void {
     relay.on('link-error', (error: Error) => emit({ event: 'link-error', error: error.message }));
   } else {
     relay.on('link-error', (error: Error) => out.write(`${live ? '\n' : ''}link failed: ${error.message}\n`));
+    relay.on('close', (id: number, error?: Error) => {
+      if (error !== undefined) out.write(`${live ? '\n' : ''}link ${id} failed: ${error.message}\n`);
+    });
   }
   const timer = setInterval(() => {
     const now = performance.now();

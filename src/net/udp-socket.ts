@@ -2,6 +2,7 @@
 // port-unreachable never breaks the socket (SIO_UDP_CONNRESET is switched off at creation).
 import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
+import { Interest } from '../core/interest.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
 import {
@@ -83,7 +84,7 @@ export class UdpSocket extends SocketSource {
       if (n >= 0) return n;
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
       throw socketError('sendto', -n, endpoint);
-    });
+    }, Interest.WRITABLE);
   }
 
   /** One datagram into `buffer` and its sender, or WOULD_BLOCK. A longer datagram is truncated. */
@@ -110,7 +111,7 @@ export class UdpSocket extends SocketSource {
       if (n >= 0) return n;
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
       throw socketError('send', -n, this.#peer);
-    });
+    }, Interest.WRITABLE);
   }
 
   recv(buffer: Uint8Array): number | WouldBlock {
@@ -209,7 +210,7 @@ export class UdpSocket extends SocketSource {
         throw socketError('recvfrom', -n, this.#peer);
       }
       return { bytes: Math.min(n, buffer.length), address: decodeEndpoint(from) };
-    });
+    }, Interest.READABLE);
   }
 }
 

@@ -95,8 +95,11 @@ export class Driver {
       try {
         handler(readiness);
       } catch (error) {
-        // A handler's failure belongs to its stream; never to the other sources of the batch.
-        process.emitWarning(`mio-ts: a readiness handler threw: ${error instanceof Error ? error.message : String(error)}`);
+        // An exception from user code (a listener) is uncaught, as it would be with node:net;
+        // thrown later so the other sources of this batch are still served.
+        process.nextTick(() => {
+          throw error;
+        });
       }
     }
   }

@@ -48,14 +48,33 @@ export class PipeSocket extends SourceDuplex {
     super(options);
   }
 
-  /** The client end of the pipe `path`; 'connect' follows on the next tick. */
-  static connect(path: string, options: SourceDuplexOptions & Pick<NamedPipeOptions, 'mode' | 'bufferSize'> = {}): PipeSocket {
-    const { mode, bufferSize, ...streamOptions } = options;
+  /**
+   * The client end of the pipe `path`. While every instance of the server is busy (EBUSY) it
+   * keeps trying, as libuv does, for up to `connectTimeoutMs` (default 30 s); 'connect' follows
+   * once it is open, 'error' if it cannot be.
+   */
+  static connect(path: string, options: SourceDuplexOptions & Pick<NamedPipeOptions, 'mode' | 'bufferSize'> & { connectTimeoutMs?: number } = {}): PipeSocket {
+    const { mode, bufferSize, connectTimeoutMs, ...streamOptions } = options;
     const socket = new PipeSocket(streamOptions);
-    const pipe = NamedPipe.open(path, { ...(mode !== undefined ? { mode } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}) });
-    socket.#adopt(pipe, true);
-    // Opening a client end is synchronous: it is connected already.
-    process.nextTick(() => socket.markConnected());
+    const deadline = Date.now() + (connectTimeoutMs ?? 30_000);
+    const attempt = (delayMs: number): void => {
+      if (socket.destroyed) return;
+      let pipe: NamedPipe;
+      try {
+        pipe = NamedPipe.open(path, { ...(mode !== undefined ? { mode } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}) });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'EBUSY' && Date.now() < deadline) {
+          setTimeout(() => attempt(Math.min(delayMs * 2, 100)), delayMs);
+          return;
+        }
+        socket.destroy(error as Error);
+        return;
+      }
+      socket.#adopt(pipe, true);
+      // Opening a client end is synchronous: it is connected already.
+      socket.markConnected();
+    };
+    process.nextTick(() => attempt(1));
     return socket;
   }
 

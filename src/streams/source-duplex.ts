@@ -111,6 +111,7 @@ export class SourceDuplex extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.onActivity();
     this.#pendingWrite = { data: chunk, offset: 0, callback };
     if (this.#channel !== undefined && !this.#connecting) this.#flush();
   }
@@ -134,6 +135,7 @@ export class SourceDuplex extends Duplex {
     this.#channel = undefined;
     this.#token = undefined;
     this.#wantRead = false;
+    this.#connecting = false;
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
     if (channel !== undefined && token !== undefined) {
@@ -150,17 +152,19 @@ export class SourceDuplex extends Duplex {
   }
 
   #shutdown(callback: (error?: Error | null) => void): void {
-    if (this.#channel?.drained?.() === false) {
-      // Checked again on the next WRITABLE.
-      this.#pendingFinal = callback;
+    try {
+      if (this.#channel?.drained?.() === false) {
+        // Checked again on the next WRITABLE.
+        this.#pendingFinal = callback;
+        return;
+      }
+      this.#channel?.shutdownWrite();
+    } catch (error) {
+      // A write that failed in flight (EPIPE) surfaces here: it ends the stream with that error.
+      callback(error as Error);
       return;
     }
-    try {
-      this.#channel?.shutdownWrite();
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
+    callback();
   }
 
   #onReadiness(readiness: ReadinessBits): void {
@@ -173,16 +177,7 @@ export class SourceDuplex extends Duplex {
         this.destroy(error);
         return;
       }
-      this.#connecting = false;
-      this.onConnected();
-      if (this.#pendingWrite !== undefined) this.#flush();
-      if (this.#pendingFinal !== undefined) {
-        const final = this.#pendingFinal;
-        this.#pendingFinal = undefined;
-        if (this.#pendingWrite === undefined) this.#shutdown(final);
-        else this.#pendingFinal = final;
-      }
-      if (this.#wantRead) this.#readLoop();
+      this.#connected();
       return;
     }
     if ((readiness & READ_READY) !== 0 && this.#wantRead) this.#readLoop();
@@ -198,11 +193,31 @@ export class SourceDuplex extends Duplex {
 
   /** For channels that connect without a readiness event (a pipe that was already connected). */
   protected markConnected(): void {
-    if (!this.#connecting) return;
+    if (!this.#connecting || this.destroyed) return;
+    this.#connected();
+  }
+
+  #connected(): void {
     this.#connecting = false;
-    this.onConnected();
-    if (this.#pendingWrite !== undefined) this.#flush();
-    if (this.#wantRead) this.#readLoop();
+    try {
+      this.onConnected();
+    } finally {
+      // A throwing 'connect' listener must not stall the socket: the queued work goes on.
+      if (!this.destroyed) {
+        if (this.#pendingWrite !== undefined) this.#flush();
+        if (this.#pendingFinal !== undefined && this.#pendingWrite === undefined) {
+          const final = this.#pendingFinal;
+          this.#pendingFinal = undefined;
+          this.#shutdown(final);
+        }
+        if (this.#wantRead) this.#readLoop();
+      }
+    }
+  }
+
+  /** Called on every read and write, for idle timers. */
+  protected onActivity(): void {
+    // For subclasses.
   }
 
   #readLoop(): void {
@@ -222,6 +237,7 @@ export class SourceDuplex extends Duplex {
           return;
         }
         this.bytesRead += n;
+        this.onActivity();
         let chunk: Buffer;
         if (n > buffer.length / 2) {
           // Mostly full: hand the buffer over rather than copy it.
