@@ -1,5 +1,6 @@
 // The node:net Socket of the drop-in: a TcpSocket with net's surface (connect overloads,
 // remoteAddress and friends, setTimeout, resetAndDestroy) and net's event order.
+import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { TcpStream } from '../net/tcp-stream.js';
@@ -27,6 +28,7 @@ function familyName(address: string): 'IPv4' | 'IPv6' {
 /** A drop-in for `net.Socket` over mio-ts TCP. */
 export class Socket extends TcpSocket {
   #timeoutMs = 0;
+  #resolving = false;
   #hadError = false;
   #timer: NodeJS.Timeout | undefined;
   #connectCallback: (() => void) | undefined;
@@ -51,13 +53,31 @@ export class Socket extends TcpSocket {
     };
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     const host = options.host ?? 'localhost';
-    try {
-      this.adopt(TcpStreamClass.connect({ host, port: options.port }), true);
-    } catch (error) {
-      // net reports connect failures as events, never as throws.
-      process.nextTick(() => this.destroy(error as Error));
+    const port = options.port;
+    const start = (address: string): void => {
+      try {
+        this.adopt(TcpStreamClass.connect({ host: address, port }), true);
+      } catch (error) {
+        // net reports connect failures as events, never as throws.
+        process.nextTick(() => this.destroy(error as Error));
+      }
+    };
+    if (isIP(host) !== 0 || host === 'localhost') start(host);
+    else {
+      // A name: resolve it first, as net does (errors such as ENOTFOUND arrive as 'error').
+      this.#resolving = true;
+      lookup(host, (error, address) => {
+        this.#resolving = false;
+        if (this.destroyed) return;
+        if (error !== null) this.destroy(error);
+        else start(address);
+      });
     }
     return this;
+  }
+
+  override get connecting(): boolean {
+    return this.#resolving || super.connecting;
   }
 
   protected override onConnected(): void {

@@ -1,10 +1,12 @@
 // Relay endpoints as users type them. Pure parsing, so a bad endpoint is reported before
 // anything is opened.
+import { isIP } from 'node:net';
 import { parseAddress, type SocketAddress } from '../net/address.js';
 
 export type Endpoint =
   | { kind: 'tcp-listen'; address: SocketAddress }
-  | { kind: 'tcp'; address: SocketAddress }
+  /** `host` may be a name, resolved when each connection is made (as net.connect does). */
+  | { kind: 'tcp'; host: string; port: number }
   | { kind: 'udp-listen'; address: SocketAddress }
   | { kind: 'udp'; address: SocketAddress }
   | { kind: 'pipe-listen'; path: string }
@@ -40,6 +42,19 @@ function targetAddress(text: string, spec: string): SocketAddress {
   }
 }
 
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function tcpTarget(text: string, spec: string): { host: string; port: number } {
+  const named = /^([^:[\]]+):(\d+)$/.exec(text);
+  if (named !== null && HOST_NAME.test(named[1] ?? '') && !/^[\d.]+$/.test(named[1] ?? '')) {
+    const port = Number(named[2]);
+    if (port < 1 || port > 65535) throw new EndpointError(`bad endpoint ${JSON.stringify(spec)}: port must be from 1 to 65535`);
+    return { host: named[1] ?? '', port };
+  }
+  const address = targetAddress(text, spec);
+  return { host: address.address, port: address.port };
+}
+
 function pipePath(text: string, spec: string): string {
   if (!PIPE_PREFIX.test(text)) throw new EndpointError(`bad endpoint ${JSON.stringify(spec)}: a pipe name looks like \\\\.\\pipe\\name`);
   return text;
@@ -57,7 +72,7 @@ export function parseEndpoint(spec: string): Endpoint {
     case 'udp-listen':
       return { kind, address: listenAddress(rest, spec) };
     case 'tcp':
-      return { kind, address: targetAddress(rest, spec) };
+      return { kind, ...tcpTarget(rest, spec) };
     case 'udp':
       return { kind, address: targetAddress(rest, spec) };
     case 'pipe-listen':
@@ -80,6 +95,8 @@ export function describeEndpoint(endpoint: Endpoint): string {
     case 'pipe':
     case 'pipe-listen':
       return `${endpoint.kind}:${endpoint.path}`;
+    case 'tcp':
+      return `tcp:${isIP(endpoint.host) === 6 ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
     default:
       return `${endpoint.kind}:${endpoint.address.family === 'IPv6' ? `[${endpoint.address.address}]` : endpoint.address.address}:${endpoint.address.port}`;
   }

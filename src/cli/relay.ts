@@ -149,7 +149,7 @@ export class Relay extends EventEmitter {
   #open(endpoint: Endpoint): Duplex {
     switch (endpoint.kind) {
       case 'tcp':
-        return mioNet.connect({ port: endpoint.address.port, host: endpoint.address.address, allowHalfOpen: true });
+        return mioNet.connect({ port: endpoint.port, host: endpoint.host, allowHalfOpen: true });
       case 'pipe':
         return openPipe(endpoint.path);
       case 'stdio':

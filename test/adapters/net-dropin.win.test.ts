@@ -118,6 +118,22 @@ describe('node:net drop-in', () => {
     expect(results['mio-ts']).toEqual(results['node:net']);
   });
 
+  it('connect resolves host names like node:net (ENOTFOUND for unknown names)', async () => {
+    const port = await listen(nodeNet, (socket) => socket.end('named'));
+    const reply = await new Promise<string>((resolve, reject) => {
+      const client = mioNet.connect({ port, host: 'LocalHost' });
+      closers.push(() => client.destroy());
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString()));
+      client.on('end', () => resolve(text));
+      client.on('error', reject);
+    });
+    expect(reply).toBe('named');
+    const results = await scenario((net) => record(net.connect(port, 'no-such-host.invalid')));
+    expect(results['mio-ts']).toEqual(results['node:net']);
+    expect(results['mio-ts']?.[0]).toMatch(/^error:(ENOTFOUND|EAI_AGAIN)$/);
+  });
+
   it('server surface: address, getConnections, maxConnections, close after connections end', async () => {
     const server = mioNet.createServer();
     await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));

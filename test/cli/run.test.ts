@@ -22,7 +22,7 @@ function capture(): { io: Parameters<typeof runCli>[1]; stderr: () => string; co
 describe('mio-ts relay usage errors', () => {
   it.each([
     [['relay', 'bogus', 'tcp:127.0.0.1:1']],
-    [['relay', 'tcp-listen:1', 'tcp:nowhere:80']],
+    [['relay', 'tcp-listen:1', 'tcp:no_where:80']],
     [['relay', 'tcp-listen:1']],
     [['relay', 'tcp-listen:1', 'tcp-listen:2']],
     [['relay', '--fast', 'tcp-listen:1', 'tcp:127.0.0.1:2']],
