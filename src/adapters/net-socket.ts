@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { TcpStream } from '../net/tcp-stream.js';
 import { TcpStream as TcpStreamClass } from '../net/tcp-stream.js';
+import { IdleTimer } from '../streams/idle-timer.js';
 import type { SourceDuplexOptions } from '../streams/source-duplex.js';
 import { TcpSocket } from '../streams/tcp-socket.js';
 
@@ -27,15 +28,14 @@ function familyName(address: string): 'IPv4' | 'IPv6' {
 
 /** A drop-in for `net.Socket` over mio-ts TCP. */
 export class Socket extends TcpSocket {
-  #timeoutMs = 0;
   #resolving = false;
   #hadError = false;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #idle = new IdleTimer(() => this.emit('timeout'));
   #connectCallback: (() => void) | undefined;
 
   constructor(options: SocketOptions = {}, stream?: TcpStream) {
     super(stream, options);
-    this.once('close', () => this.#clearTimer());
+    this.once('close', () => this.#idle.clear());
   }
 
   /** `connect(port[, host][, cb])` or `connect({ port, host }[, cb])`, as net.Socket. */
@@ -82,7 +82,7 @@ export class Socket extends TcpSocket {
 
   protected override onConnected(): void {
     this.#connectCallback?.();
-    this.#touch();
+    this.#idle.touch();
     super.onConnected();
   }
 
@@ -98,7 +98,7 @@ export class Socket extends TcpSocket {
   }
 
   protected override onActivity(): void {
-    this.#touch();
+    this.#idle.touch();
   }
 
   get remoteAddress(): string | undefined {
@@ -162,9 +162,7 @@ export class Socket extends TcpSocket {
       if (ms === 0) this.off('timeout', callback);
       else this.once('timeout', callback);
     }
-    this.#timeoutMs = ms;
-    this.#clearTimer();
-    if (ms > 0) this.#touch();
+    this.#idle.set(ms);
     return this;
   }
 
@@ -185,24 +183,5 @@ export class Socket extends TcpSocket {
     if (this.writable) this.end();
     if (this.writableFinished) this.destroy();
     else this.once('finish', () => this.destroy());
-  }
-
-  #touch(): void {
-    if (this.#timeoutMs <= 0 || this.destroyed) return;
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.emit('timeout');
-      }, this.#timeoutMs);
-      // Like net's own socket timers, it must not hold the process open.
-      this.#timer.unref();
-    } else {
-      this.#timer.refresh();
-    }
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 }

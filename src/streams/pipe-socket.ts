@@ -5,6 +5,7 @@ import type { Registry } from '../core/registry.js';
 import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { NamedPipe, type NamedPipeOptions } from '../net/named-pipe.js';
+import { IdleTimer } from './idle-timer.js';
 import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './source-duplex.js';
 
 const EMPTY = new Uint8Array(0);
@@ -43,9 +44,11 @@ export class PipeChannel implements ByteChannel {
 
 export class PipeSocket extends SourceDuplex {
   #pipe: NamedPipe | undefined;
+  readonly #idle = new IdleTimer(() => this.emit('timeout'));
 
   constructor(options: SourceDuplexOptions = {}) {
     super(options);
+    this.once('close', () => this.#idle.clear());
   }
 
   /**
@@ -98,6 +101,46 @@ export class PipeSocket extends SourceDuplex {
 
   get namedPipe(): NamedPipe | undefined {
     return this.#pipe;
+  }
+
+  // node:net's Socket surface, as it applies to a pipe (no addresses, no TCP options).
+
+  /** Emits 'timeout' after `ms` without reads or writes; 0 disables it. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (callback !== undefined) {
+      if (ms === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#idle.set(ms);
+    return this;
+  }
+
+  setNoDelay(_noDelay?: boolean): this {
+    return this;
+  }
+
+  setKeepAlive(_enable?: boolean, _initialDelay?: number): this {
+    return this;
+  }
+
+  address(): Record<string, never> {
+    return {};
+  }
+
+  get remoteAddress(): undefined {
+    return undefined;
+  }
+
+  get remotePort(): undefined {
+    return undefined;
+  }
+
+  get remoteFamily(): undefined {
+    return undefined;
+  }
+
+  protected override onActivity(): void {
+    this.#idle.touch();
   }
 
   #adopt(pipe: NamedPipe, connecting: boolean): void {
