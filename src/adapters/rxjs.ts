@@ -3,7 +3,6 @@
 import { finished, type Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { Event } from '../core/event.js';
-import { Events } from '../core/events.js';
 import { Interest } from '../core/interest.js';
 import type { Poll } from '../core/poll.js';
 import type { Source } from '../core/source.js';
@@ -16,23 +15,30 @@ import { TcpSocket } from '../streams/tcp-socket.js';
 import type { Server } from './net-server.js';
 import type { Socket } from './net-socket.js';
 
-/** Every event of `poll`, until unsubscribed (which interrupts the wait). */
-export function fromPoll(poll: Poll, capacity = 256): Observable<Event> {
+/**
+ * Every event of `poll`, until unsubscribed. Unsubscribing interrupts the wait and hands events
+ * already dequeued but not yet emitted back to the Poll: an edge is never lost.
+ */
+export function fromPoll(poll: Poll): Observable<Event> {
   return new Observable<Event>((subscriber) => {
-    const controller = new AbortController();
-    const events = new Events(capacity);
+    const iterator = poll[Symbol.asyncIterator]();
+    let active = true;
     void (async () => {
       try {
-        while (!controller.signal.aborted && !poll.closed) {
-          await poll.pollAsync(events, { signal: controller.signal });
-          for (const event of events) subscriber.next(event);
+        for (;;) {
+          const result = await iterator.next();
+          if (result.done === true || !active) break;
+          subscriber.next(result.value);
         }
         subscriber.complete();
       } catch (error) {
-        if (!controller.signal.aborted) subscriber.error(error);
+        if (active) subscriber.error(error);
       }
     })();
-    return () => controller.abort();
+    return () => {
+      active = false;
+      void iterator.return?.();
+    };
   });
 }
 
