@@ -10,15 +10,23 @@
 // under `taskset -c <cpus>`: design.md §4 found Wine's round trips 3-4x faster on one CPU.
 // Under Wine the benchmarks get their own prefix (a copy of the test prefix) so that their
 // wineserver is theirs alone: pinned or not as the run asks, and not shared with a test run.
-import { execFileSync, spawnSync } from 'node:child_process';
+// A benchmark may have a companion run by the host's Node beside it (http-rps: the Linux-side
+// HTTP load generator); they meet in a rendezvous directory named in MIO_BENCH_RENDEZVOUS.
+// Afterwards the charts (docs/bench-*.svg) are rendered from bench/results.json.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
+import { renderCharts } from './bench-charts.mjs';
 import { cacheDir, provision, root, toWindowsPath } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
 const RESULTS = join(root, 'bench', 'results.json');
 const onWindows = process.platform === 'win32';
+/** No benchmark run may take longer (MIO_BENCH_TIMEOUT_MS); a longer one is stopped and fails. */
+const RUN_TIMEOUT_MS = Number(process.env.MIO_BENCH_TIMEOUT_MS) > 0 ? Number(process.env.MIO_BENCH_TIMEOUT_MS) : 15 * 60_000;
+/** Benchmarks whose run needs a script of scripts/ beside it, run by the host's Node. */
+const COMPANIONS = { 'http-rps': 'http-load.mjs' };
 
 function parseArgs(argv) {
   const options = { names: [], pin: process.env.MIO_BENCH_PIN ?? 'both', cpus: process.env.MIO_BENCH_CPUS ?? '0' };
@@ -129,6 +137,61 @@ function machineInfo(wine) {
   };
 }
 
+// --- Companions -----------------------------------------------------------------------------
+
+/** The CPUs not in a taskset list, as a list; undefined when none are left. */
+function otherCpus(list) {
+  const taken = new Set();
+  for (const part of list.split(',')) {
+    const [from, to = from] = part.split('-').map(Number);
+    for (let cpu = from; cpu <= to; cpu++) taken.add(cpu);
+  }
+  const rest = os.cpus().map((_cpu, index) => index).filter((cpu) => !taken.has(cpu));
+  return rest.length > 0 ? rest.join(',') : undefined;
+}
+
+/**
+ * Starts the companion of benchmark `name`, if it has one, with a fresh rendezvous directory.
+ * Pinned runs put it on the CPUs Wine does not use. stop() ends it if it is still running.
+ */
+function startCompanion(name, mode, { cpus }) {
+  const script = COMPANIONS[name];
+  if (script === undefined) return undefined;
+  const dir = join(cacheDir, 'bench', `${name}-${mode}-${process.pid}-rendezvous`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const companionCpus = mode === 'pinned' && !onWindows ? otherCpus(cpus) : undefined;
+  const args = [join(root, 'scripts', script), '--rendezvous', dir, '--timeout-ms', String(RUN_TIMEOUT_MS)];
+  const [command, commandArgs] = companionCpus === undefined ? [process.execPath, args] : ['taskset', ['-c', companionCpus, process.execPath, ...args]];
+  log(`${name}: companion scripts/${script} on the host${companionCpus === undefined ? '' : ` (taskset -c ${companionCpus})`}`);
+  const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  let exitCode = null;
+  const exited = new Promise((resolve) => {
+    child.on('error', (error) => {
+      log(`companion ${script} failed to start: ${error.message}`);
+      resolve();
+    });
+    child.on('exit', (code, signal) => {
+      exitCode = code ?? (signal ? 128 : 1);
+      resolve();
+    });
+  });
+  return {
+    windowsDir: onWindows ? dir : toWindowsPath(dir),
+    async stop() {
+      if (exitCode === null) {
+        // The benchmark is over: whatever the companion still does is of no use.
+        child.kill('SIGTERM');
+        const kill = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        await exited;
+        clearTimeout(kill);
+      }
+      rmSync(dir, { recursive: true, force: true });
+      return { script: `scripts/${script}`, hostNode: process.version, taskset: companionCpus === undefined ? null : `taskset -c ${companionCpus}`, exitCode };
+    },
+  };
+}
+
 // --- Running --------------------------------------------------------------------------------
 
 async function runOne(name, mode, { cpus, prefix }) {
@@ -151,9 +214,12 @@ async function runOne(name, mode, { cpus, prefix }) {
           affinity = Object.fromEntries(wineProcesses(prefix).map(({ comm, cpus: allowed }) => [comm, allowed]));
         }, 3_000);
   const source = sourceInfo();
+  const companion = startCompanion(name, mode, { cpus });
+  if (companion !== undefined) env.MIO_BENCH_RENDEZVOUS = companion.windowsDir;
   const started = Date.now();
-  const code = await runOnWindowsNode([`dist/bench/${name}.js`], { name: `bench-${name}`, env, ...(pinned && !onWindows ? { cpus } : {}) });
+  const code = await runOnWindowsNode([`dist/bench/${name}.js`], { name: `bench-${name}`, env, timeoutMs: RUN_TIMEOUT_MS, ...(pinned && !onWindows ? { cpus } : {}) });
   clearTimeout(sampler);
+  const companionInfo = await companion?.stop();
   const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
   if (code !== 0 || !existsSync(outPath)) {
     log(`${name} (${mode}) failed with exit code ${code}`);
@@ -170,6 +236,7 @@ async function runOne(name, mode, { cpus, prefix }) {
       affinity: affinity ?? null,
       loadAverageBefore: loadBefore.map((value) => Math.round(value * 100) / 100),
       wallSeconds,
+      ...(companionInfo === undefined ? {} : { companion: companionInfo }),
     },
   };
 }
@@ -203,7 +270,8 @@ function merge(results, machine, windowsNode, name, mode, report) {
 const options = parseArgs(process.argv.slice(2));
 if (options.help) {
   // The header comment above is the help text.
-  const header = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 12);
+  const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+  const header = lines.slice(0, lines.findIndex((line) => !line.startsWith('//')));
   process.stdout.write(`${header.map((line) => line.replace(/^\/\/ ?/, '')).join('\n')}\n`);
   process.exit(0);
 }
@@ -232,4 +300,10 @@ for (const name of names) {
   }
 }
 log(`results merged into ${RESULTS}${failures > 0 ? ` (${failures} run(s) failed)` : ''}`);
+try {
+  for (const file of renderCharts(results)) log(`chart ${file}`);
+} catch (error) {
+  log(`rendering the charts failed: ${error instanceof Error ? error.message : String(error)}`);
+  failures++;
+}
 process.exit(failures > 0 ? 1 : 0);

@@ -132,9 +132,10 @@ export function provision() {
  * its stdout is a Linux pipe, so its output goes to files that are forwarded as they grow.
  * `cpus` (a taskset CPU list such as '0') pins Wine to those CPUs; a wineserver this run starts
  * inherits the pinning, one already running for the prefix keeps its own.
+ * `timeoutMs` ends a run that takes longer (SIGTERM, then SIGKILL 5 s later).
  * Resolves with the exit code.
  */
-export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'node', cpus } = {}) {
+export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'node', cpus, timeoutMs } = {}) {
   const { wine, nodeExe, env } = provision();
   const outDir = join(cacheDir, 'wine-output');
   mkdirSync(outDir, { recursive: true });
@@ -156,10 +157,12 @@ export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'n
   const forwardSignal = (signal) => child.kill(signal);
   process.on('SIGINT', forwardSignal);
   process.on('SIGTERM', forwardSignal);
+  const deadline = timeoutAfter(child, timeoutMs, name);
   return new Promise((resolvePromise, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearInterval(timer);
+      deadline.clear();
       process.off('SIGINT', forwardSignal);
       process.off('SIGTERM', forwardSignal);
       forwarders.forEach((f) => f.pump());
@@ -168,6 +171,25 @@ export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'n
       resolvePromise(code ?? (signal ? 128 : 1));
     });
   });
+}
+
+/** Ends `child` once `timeoutMs` passed (SIGTERM, then SIGKILL); clear() when it exited. */
+export function timeoutAfter(child, timeoutMs, name = 'child') {
+  if (timeoutMs === undefined) return { clear() {} };
+  let killTimer;
+  const timer = setTimeout(() => {
+    log(`${name} ran longer than ${timeoutMs} ms: stopping it`);
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    killTimer.unref();
+  }, timeoutMs);
+  timer.unref();
+  return {
+    clear() {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+    },
+  };
 }
 
 class FileForwarder {

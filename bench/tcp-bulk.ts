@@ -1,0 +1,203 @@
+// TCP bulk throughput, mio-ts against node:net side by side (issues 4 and 5): 256 MiB one way
+// through one connection on 127.0.0.1 in 64 KiB writes, both ends in this process, for
+//   (a) mio-ts TcpStream + Poll: a blocking poll() loop, write until WouldBlock, read into
+//       256 KiB buffers until WouldBlock;
+//   (b) the mio-ts drop-in (mio-ts/net Socket and Server: Node streams over the driver);
+//   (c) node:net, with the same stream code as (b).
+// Each variant runs several rounds, in a rotated order; the figure is the median.
+import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
+import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
+import { comparison, destroyAll, median, MIB, MIO_NET, NODE_NET, rotated, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
+
+const TOTAL_MIB = positiveInteger(process.env['MIO_BENCH_BULK_MIB'], 256);
+const WARMUP_MIB = 64;
+const CHUNK_BYTES = 64 * 1024;
+const RAW_READ_BYTES = 256 * 1024;
+const ROUNDS = 5;
+const TRANSFER_TIMEOUT_MS = 60_000;
+const EVENT_TIMEOUT_MS = 5_000;
+
+const LISTENER = 0 as Token;
+const CLIENT = 1 as Token;
+const SERVER = 2 as Token;
+
+function positiveInteger(text: string | undefined, fallback: number): number {
+  const value = Number(text);
+  return text !== undefined && Number.isSafeInteger(value) && value > 0 ? value : fallback;
+}
+
+interface RawStats {
+  writes: number;
+  writeWouldBlocks: number;
+  reads: number;
+  polls: number;
+  averageReadKiB: number;
+}
+
+interface Transfer {
+  seconds: number;
+  raw?: RawStats;
+}
+
+/** (a): the whole transfer in one blocking poll() loop; both ends registered with one Poll. */
+function rawTransfer(total: number): Transfer {
+  const poll = new Poll();
+  const events = new Events(64);
+  const listener = TcpListener.bind('127.0.0.1:0');
+  let client: TcpStream | undefined;
+  let server: TcpStream | undefined;
+  try {
+    poll.registry().register(listener, LISTENER, Interest.READABLE);
+    client = TcpStream.connect({ host: '127.0.0.1', port: listener.localAddr().port });
+    poll.registry().register(client, CLIENT, Interest.WRITABLE);
+    const deadline = performance.now() + TRANSFER_TIMEOUT_MS;
+    // Connected: the listener has the connection and the client is WRITABLE.
+    let clientWritable = false;
+    while (server === undefined || !clientWritable) {
+      poll.poll(events, EVENT_TIMEOUT_MS);
+      if (events.isEmpty()) throw new Error(`no event within ${EVENT_TIMEOUT_MS} ms while connecting`);
+      for (const event of events) {
+        if (event.token === CLIENT && event.isWritable()) clientWritable = true;
+        if (event.token === LISTENER && server === undefined) {
+          const accepted = listener.accept();
+          if (accepted !== WOULD_BLOCK) server = accepted[0];
+        }
+      }
+    }
+    poll.registry().register(server, SERVER, Interest.READABLE);
+    const chunk = Buffer.alloc(CHUNK_BYTES, 0x5a);
+    const readBuffer = Buffer.allocUnsafe(RAW_READ_BYTES);
+    const stats: RawStats = { writes: 0, writeWouldBlocks: 0, reads: 0, polls: 0, averageReadKiB: 0 };
+    let sent = 0;
+    let received = 0;
+    const started = performance.now();
+    const write = (stream: TcpStream): void => {
+      while (sent < total) {
+        const size = Math.min(CHUNK_BYTES, total - sent);
+        const n = stream.write(size === CHUNK_BYTES ? chunk : chunk.subarray(0, size));
+        if (n === WOULD_BLOCK) {
+          stats.writeWouldBlocks++;
+          return;
+        }
+        sent += n;
+        stats.writes++;
+      }
+    };
+    // The connection is writable now; after a WouldBlock, WRITABLE says when to go on.
+    write(client);
+    while (received < total) {
+      if (performance.now() > deadline) throw new Error(`the raw transfer took longer than ${TRANSFER_TIMEOUT_MS} ms`);
+      poll.poll(events, EVENT_TIMEOUT_MS);
+      stats.polls++;
+      if (events.isEmpty()) throw new Error(`no event within ${EVENT_TIMEOUT_MS} ms (${received} of ${total} bytes received)`);
+      for (const event of events) {
+        if (event.token === CLIENT && event.isWritable()) write(client);
+        else if (event.token === SERVER) {
+          for (;;) {
+            const n = server.read(readBuffer);
+            if (n === WOULD_BLOCK) break;
+            if (n === 0) throw new Error('unexpected end of stream');
+            received += n;
+            stats.reads++;
+          }
+        }
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    stats.averageReadKiB = round(received / stats.reads / 1024, 1);
+    return { seconds, raw: stats };
+  } finally {
+    poll.close();
+    client?.close();
+    server?.close();
+    listener.close();
+  }
+}
+
+/** (b) and (c): a server and a client of `impl`, the client writing, the accepted socket reading. */
+async function streamsTransfer(impl: NetImplementation, total: number): Promise<Transfer> {
+  let onAccepted: (socket: StreamSocket) => void = () => undefined;
+  const accepted = new Promise<StreamSocket>((resolve) => {
+    onAccepted = resolve;
+  });
+  const server = await impl.listen((socket) => onAccepted(socket));
+  const sockets: StreamSocket[] = [];
+  try {
+    const client = await withTimeout(impl.connect(server.port), 10_000, `${impl.name} connect`);
+    sockets.push(client);
+    const receiver = await withTimeout(accepted, 10_000, `${impl.name} accept`);
+    sockets.push(receiver);
+    const seconds = await withTimeout(streamTransfer(client, receiver, total, CHUNK_BYTES), TRANSFER_TIMEOUT_MS, `${impl.name} transfer`);
+    return { seconds };
+  } finally {
+    await destroyAll(sockets);
+    await server.close();
+  }
+}
+
+interface Variant {
+  label: string;
+  run: (total: number) => Promise<Transfer>;
+}
+
+const RAW = 'mio-ts TcpStream + Poll';
+const DROP_IN = 'mio-ts drop-in Socket';
+const NODE = 'node:net Socket';
+
+const VARIANTS: Variant[] = [
+  { label: RAW, run: (total) => Promise.resolve(rawTransfer(total)) },
+  { label: DROP_IN, run: (total) => streamsTransfer(MIO_NET, total) },
+  { label: NODE, run: (total) => streamsTransfer(NODE_NET, total) },
+];
+
+async function measure({ log }: BenchmarkContext): Promise<{ samples: Map<string, number[]>; raw: RawStats[]; errors: string[] }> {
+  const total = TOTAL_MIB * MIB;
+  const samples = new Map<string, number[]>(VARIANTS.map((v) => [v.label, []]));
+  const raw: RawStats[] = [];
+  const errors: string[] = [];
+  for (const variant of VARIANTS) {
+    try {
+      await variant.run(WARMUP_MIB * MIB);
+    } catch (error) {
+      errors.push(`${variant.label} warm-up: ${(error as Error).message}`);
+    }
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const variant of rotated(VARIANTS, r)) {
+      try {
+        const transfer = await variant.run(total);
+        const mibPerSecond = TOTAL_MIB / transfer.seconds;
+        samples.get(variant.label)?.push(mibPerSecond);
+        if (transfer.raw !== undefined) raw.push(transfer.raw);
+        log(`round ${r + 1}: ${variant.label}: ${round(mibPerSecond, 1)} MiB/s (${round(transfer.seconds, 2)} s)`);
+      } catch (error) {
+        errors.push(`${variant.label} round ${r + 1}: ${(error as Error).message}`);
+        log(`round ${r + 1}: ${variant.label} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+  return { samples, raw, errors };
+}
+
+await runBenchmark('tcp-bulk', `TCP bulk throughput: ${TOTAL_MIB} MiB one way in 64 KiB writes on 127.0.0.1, mio-ts (raw and drop-in) against node:net`, async (context) => {
+  const { samples, raw, errors } = await measure(context);
+  const medians: Record<string, number | null> = {};
+  for (const [label, values] of samples) medians[label] = values.length > 0 ? median(values) : null;
+  return {
+    results: {
+      comparisons: [comparison('throughput', `Bulk throughput, ${TOTAL_MIB} MiB one way in 64 KiB writes (median of ${ROUNDS})`, 'MiB/s', true, NODE, medians)],
+      samplesMiBPerSecond: Object.fromEntries([...samples].map(([label, values]) => [label, values.map((v) => round(v, 1))])),
+      rawLoop: raw.at(-1) ?? null,
+      megabytesPerTransfer: TOTAL_MIB,
+      writeBytes: CHUNK_BYTES,
+      rawReadBytes: RAW_READ_BYTES,
+      errors,
+    },
+    notes: [
+      'both ends of each connection are in this process (one Windows node.exe); node:net runs the same stream code as the drop-in',
+      `each variant: a ${WARMUP_MIB} MiB warm-up, then ${ROUNDS} rounds in a rotated order; the figure is the median; time from the first write to the last byte received`,
+      'raw: one blocking poll() loop for both ends, write 64 KiB until WouldBlock, read 256 KiB until WouldBlock; drop-in and node:net: write() until it returns false, then wait for drain; the receiver reads in flowing mode',
+      'ratio = mio-ts / node:net',
+    ],
+  };
+});

@@ -1,0 +1,342 @@
+// 64-byte TCP ping-pong, mio-ts against node:net side by side (issues 4 and 5): one connection
+// on 127.0.0.1, both ends in this process, one 64-byte message in flight; the client sends, the
+// server echoes, the client times the round trip and sends the next. Nagle is off on all ends.
+//   (a) mio-ts TcpStream + Poll: a blocking poll() loop serving both ends;
+//   (b) the mio-ts drop-in (mio-ts/net Socket and Server);
+//   (c) node:net, with the same stream code as (b).
+// Each variant runs in two rounds (rotated order); round trips per second over both rounds,
+// and latency percentiles over all round trips.
+// Two diagnostic variants locate the cost between (a) and (b), outside the comparison: the loop
+// of (a) awaiting pollAsync() instead of blocking in poll(), and raw TcpStream handlers on the
+// streams' Driver (its background wait) without any Duplex on top.
+import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
+import { Driver } from '../src/streams/index.js';
+import { round, roundSummary, runBenchmark, summarize, type BenchmarkContext } from './lib/harness.js';
+import { comparison, destroyAll, MIO_NET, NODE_NET, rotated, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
+
+const MESSAGE_BYTES = 64;
+/** Once per variant before the rounds (the JIT and the heap settle), then WARMUP_MS per round. */
+const INITIAL_WARMUP_MS = 2_000;
+const WARMUP_MS = 500;
+const MEASURE_MS = 4_000;
+const ROUNDS = 2;
+const EVENT_TIMEOUT_MS = 5_000;
+
+const CLIENT = 1 as Token;
+const SERVER = 2 as Token;
+
+interface Phase {
+  roundTrips: number;
+  seconds: number;
+  /** Microseconds per round trip. */
+  latencies: number[];
+}
+
+/** (a): connects a pair through a TcpListener, then ping-pongs in one poll() loop (or pollAsync()). */
+async function rawPingPong(durationMs: number, wait: 'poll' | 'pollAsync'): Promise<Phase> {
+  const poll = new Poll();
+  const events = new Events(16);
+  const listener = TcpListener.bind('127.0.0.1:0');
+  const client = TcpStream.connect({ host: '127.0.0.1', port: listener.localAddr().port });
+  let server: TcpStream | undefined;
+  try {
+    poll.registry().register(client, CLIENT, Interest.WRITABLE);
+    // Wait until connected (WRITABLE), then accept (the loopback handshake is done).
+    poll.poll(events, EVENT_TIMEOUT_MS);
+    if (events.isEmpty()) throw new Error('the raw client did not connect');
+    const acceptDeadline = performance.now() + EVENT_TIMEOUT_MS;
+    while (server === undefined) {
+      const accepted = listener.accept();
+      if (accepted !== WOULD_BLOCK) server = accepted[0];
+      else if (performance.now() > acceptDeadline) throw new Error('the raw listener accepted nothing');
+    }
+    client.setNoDelay(true);
+    server.setNoDelay(true);
+    poll.registry().reregister(client, CLIENT, Interest.READABLE);
+    poll.registry().register(server, SERVER, Interest.READABLE);
+    const message = Buffer.alloc(MESSAGE_BYTES, 0x42);
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    const latencies: number[] = [];
+    let pending = 0;
+    const send = (stream: TcpStream, data: Buffer): void => {
+      // One small message in flight: the send buffer never fills.
+      const n = stream.write(data);
+      if (n !== data.length) throw new Error(`write took ${String(n)} of ${data.length} bytes`);
+    };
+    const started = performance.now();
+    const end = started + durationMs;
+    let sentAt = performance.now();
+    send(client, message);
+    for (;;) {
+      if (wait === 'poll') poll.poll(events, EVENT_TIMEOUT_MS);
+      else await poll.pollAsync(events, { timeout: EVENT_TIMEOUT_MS });
+      if (events.isEmpty()) throw new Error(`no event within ${EVENT_TIMEOUT_MS} ms`);
+      for (const event of events) {
+        if (event.token === SERVER) {
+          for (let n = server.read(buffer); n !== WOULD_BLOCK; n = server.read(buffer)) {
+            if (n === 0) throw new Error('unexpected end of stream');
+            send(server, buffer.subarray(0, n));
+          }
+        } else if (event.token === CLIENT) {
+          for (let n = client.read(buffer); n !== WOULD_BLOCK; n = client.read(buffer)) {
+            if (n === 0) throw new Error('unexpected end of stream');
+            pending += n;
+          }
+        }
+      }
+      if (pending >= MESSAGE_BYTES) {
+        pending -= MESSAGE_BYTES;
+        const now = performance.now();
+        latencies.push((now - sentAt) * 1000);
+        if (now >= end) return { roundTrips: latencies.length, seconds: (now - started) / 1000, latencies };
+        sentAt = now;
+        send(client, message);
+      }
+    }
+  } finally {
+    poll.close();
+    client.close();
+    server?.close();
+    listener.close();
+  }
+}
+
+/** Diagnostic: the loop of (a) as handlers on the shared Driver (the drop-in's), no streams. */
+async function driverPingPong(durationMs: number): Promise<Phase> {
+  const driver = Driver.shared();
+  const listener = TcpListener.bind('127.0.0.1:0');
+  const client = TcpStream.connect({ host: '127.0.0.1', port: listener.localAddr().port });
+  let server: TcpStream | undefined;
+  const tokens: { stream: TcpStream; token: Token }[] = [];
+  // The Driver's wait does not keep the process alive by itself.
+  const hold = driver.hold();
+  hold.set(true);
+  try {
+    const acceptDeadline = performance.now() + EVENT_TIMEOUT_MS;
+    while (server === undefined) {
+      const accepted = listener.accept();
+      if (accepted !== WOULD_BLOCK) server = accepted[0];
+      else if (performance.now() > acceptDeadline) throw new Error('the listener accepted nothing');
+      else await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const echo = server;
+    client.setNoDelay(true);
+    echo.setNoDelay(true);
+    const message = Buffer.alloc(MESSAGE_BYTES, 0x42);
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    const run = new Promise<Phase>((resolve, reject) => {
+      const latencies: number[] = [];
+      let pending = 0;
+      let finished = false;
+      const started = performance.now();
+      const end = started + durationMs;
+      let sentAt = performance.now();
+      const guard = (body: () => void) => () => {
+        try {
+          if (!finished) body();
+        } catch (error) {
+          finished = true;
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      tokens.push({
+        stream: echo,
+        token: driver.add(
+          echo,
+          Interest.READABLE,
+          guard(() => {
+            for (let n = echo.read(buffer); n !== WOULD_BLOCK; n = echo.read(buffer)) {
+              if (n === 0) throw new Error('unexpected end of stream');
+              echo.write(buffer.subarray(0, n));
+            }
+          }),
+        ),
+      });
+      tokens.push({
+        stream: client,
+        token: driver.add(
+          client,
+          Interest.READABLE,
+          guard(() => {
+            for (let n = client.read(buffer); n !== WOULD_BLOCK; n = client.read(buffer)) {
+              if (n === 0) throw new Error('unexpected end of stream');
+              pending += n;
+            }
+            if (pending < MESSAGE_BYTES) return;
+            pending -= MESSAGE_BYTES;
+            const now = performance.now();
+            latencies.push((now - sentAt) * 1000);
+            if (now >= end) {
+              finished = true;
+              resolve({ roundTrips: latencies.length, seconds: (now - started) / 1000, latencies });
+              return;
+            }
+            sentAt = now;
+            client.write(message);
+          }),
+        ),
+      });
+      client.write(message);
+    });
+    return await withTimeout(run, durationMs + 30_000, 'Driver ping-pong');
+  } finally {
+    for (const { stream, token } of tokens) driver.remove(stream, token);
+    hold.set(false);
+    client.close();
+    server?.close();
+    listener.close();
+  }
+}
+
+/** (b) and (c): the accepted socket echoes; the client times each round trip. */
+async function streamsPingPong(impl: NetImplementation, durationMs: number): Promise<Phase> {
+  const server = await impl.listen((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (data: Buffer) => socket.write(data));
+    socket.on('error', () => {
+      // The client goes away at the end; nothing to report.
+    });
+  });
+  const sockets: StreamSocket[] = [];
+  try {
+    const client = await withTimeout(impl.connect(server.port), 10_000, `${impl.name} connect`);
+    sockets.push(client);
+    client.setNoDelay(true);
+    const message = Buffer.alloc(MESSAGE_BYTES, 0x42);
+    const run = new Promise<Phase>((resolve, reject) => {
+      const latencies: number[] = [];
+      let pending = 0;
+      const started = performance.now();
+      const end = started + durationMs;
+      let sentAt = performance.now();
+      client.once('error', reject);
+      client.on('data', (data: Buffer) => {
+        pending += data.length;
+        if (pending < MESSAGE_BYTES) return;
+        pending -= MESSAGE_BYTES;
+        const now = performance.now();
+        latencies.push((now - sentAt) * 1000);
+        if (now >= end) {
+          client.removeAllListeners('data');
+          resolve({ roundTrips: latencies.length, seconds: (now - started) / 1000, latencies });
+          return;
+        }
+        sentAt = now;
+        client.write(message);
+      });
+      client.write(message);
+    });
+    return await withTimeout(run, durationMs + 30_000, `${impl.name} ping-pong`);
+  } finally {
+    await destroyAll(sockets);
+    await server.close();
+  }
+}
+
+const RAW = 'mio-ts TcpStream + Poll';
+const DROP_IN = 'mio-ts drop-in Socket';
+const NODE = 'node:net Socket';
+const RAW_ASYNC = 'mio-ts TcpStream + pollAsync()';
+const DRIVER = 'mio-ts TcpStream + Driver';
+
+interface Variant {
+  label: string;
+  run: (durationMs: number) => Promise<Phase>;
+  /** Measured to explain the others; reported under diagnostics, not compared. */
+  diagnostic?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { label: RAW, run: (ms) => rawPingPong(ms, 'poll') },
+  { label: DROP_IN, run: (ms) => streamsPingPong(MIO_NET, ms) },
+  { label: NODE, run: (ms) => streamsPingPong(NODE_NET, ms) },
+  { label: RAW_ASYNC, run: (ms) => rawPingPong(ms, 'pollAsync'), diagnostic: true },
+  { label: DRIVER, run: (ms) => driverPingPong(ms), diagnostic: true },
+];
+
+interface Totals {
+  roundTrips: number;
+  seconds: number;
+  latencies: number[];
+  perRound: number[];
+}
+
+async function measure({ log }: BenchmarkContext): Promise<{ totals: Map<string, Totals>; errors: string[] }> {
+  const totals = new Map<string, Totals>(VARIANTS.map((v) => [v.label, { roundTrips: 0, seconds: 0, latencies: [], perRound: [] }]));
+  const errors: string[] = [];
+  for (const variant of VARIANTS) {
+    try {
+      await variant.run(INITIAL_WARMUP_MS);
+    } catch (error) {
+      errors.push(`${variant.label} warm-up: ${(error as Error).message}`);
+    }
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const variant of rotated(VARIANTS, r)) {
+      try {
+        await variant.run(WARMUP_MS);
+        const phase = await variant.run(MEASURE_MS);
+        const total = totals.get(variant.label) as Totals;
+        total.roundTrips += phase.roundTrips;
+        total.seconds += phase.seconds;
+        total.latencies.push(...phase.latencies);
+        total.perRound.push(round(phase.roundTrips / phase.seconds, 0));
+        const summary = summarize(phase.latencies);
+        log(`round ${r + 1}: ${variant.label}: ${round(phase.roundTrips / phase.seconds, 0)} round trips/s, p50 ${round(summary.median, 0)} µs, p99 ${round(summary.p99, 0)} µs`);
+      } catch (error) {
+        errors.push(`${variant.label} round ${r + 1}: ${(error as Error).message}`);
+        log(`round ${r + 1}: ${variant.label} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+  return { totals, errors };
+}
+
+await runBenchmark('tcp-ping-pong', `TCP ping-pong of ${MESSAGE_BYTES}-byte messages on 127.0.0.1, mio-ts (raw and drop-in) against node:net`, async (context) => {
+  const { totals, errors } = await measure(context);
+  const rates: Record<string, number | null> = {};
+  const p50: Record<string, number | null> = {};
+  const p99: Record<string, number | null> = {};
+  const details: Record<string, unknown> = {};
+  const diagnostics: Record<string, unknown> = {};
+  for (const variant of VARIANTS) {
+    const total = totals.get(variant.label) as Totals;
+    const summary = summarize(total.latencies);
+    const ok = total.roundTrips > 0;
+    const figures = {
+      roundTripsPerSecond: ok ? round(total.roundTrips / total.seconds, 0) : null,
+      roundTrips: total.roundTrips,
+      seconds: round(total.seconds, 2),
+      roundTripsPerSecondByRound: total.perRound,
+      latencyUs: roundSummary(summary, 1),
+    };
+    if (variant.diagnostic === true) {
+      diagnostics[variant.label] = figures;
+      continue;
+    }
+    rates[variant.label] = ok ? total.roundTrips / total.seconds : null;
+    p50[variant.label] = ok ? summary.median : null;
+    p99[variant.label] = ok ? summary.p99 : null;
+    details[variant.label] = figures;
+  }
+  return {
+    results: {
+      comparisons: [
+        comparison('roundTripsPerSecond', `${MESSAGE_BYTES}-byte ping-pong, round trips per second`, 'round trips/s', true, NODE, rates, 0),
+        comparison('latencyP50', `${MESSAGE_BYTES}-byte ping-pong, round-trip latency p50`, 'µs', false, NODE, p50, 0),
+        comparison('latencyP99', `${MESSAGE_BYTES}-byte ping-pong, round-trip latency p99`, 'µs', false, NODE, p99, 0),
+      ],
+      variants: details,
+      diagnostics,
+      messageBytes: MESSAGE_BYTES,
+      errors,
+    },
+    notes: [
+      'both ends of the connection are in this process; one message in flight; TCP_NODELAY on every end',
+      `each variant: a ${INITIAL_WARMUP_MS} ms warm-up, then ${ROUNDS} rounds in a rotated order, each a ${WARMUP_MS} ms warm-up on its own connection, then ${MEASURE_MS} ms measured on a new one`,
+      'raw: one blocking poll() loop serves both ends; drop-in and node:net: the accepted socket echoes on data, the client writes the next message when the echo is complete',
+      `diagnostics (not compared): ${RAW_ASYNC} is the raw loop awaiting pollAsync() on the main thread; ${DRIVER} is the raw loop as handlers on Driver.shared() (a worker thread waits in the completion port and posts each batch to the main thread), without streams`,
+      'ratio = mio-ts / node:net (for latencies lower is better)',
+    ],
+  };
+});
