@@ -9,10 +9,14 @@ import { IdleTimer } from './idle-timer.js';
 import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './source-duplex.js';
 
 const EMPTY = new Uint8Array(0);
+const PIPE_EOF_QUIET_MS = 50;
 
 /** Adapts a NamedPipe to the channel contract SourceDuplex drives. */
 export class PipeChannel implements ByteChannel {
-  constructor(readonly pipe: NamedPipe) {}
+  constructor(
+    readonly pipe: NamedPipe,
+    readonly onShutdown: () => void = () => undefined,
+  ) {}
   read(buffer: Uint8Array): number | WouldBlock {
     return this.pipe.read(buffer);
   }
@@ -20,7 +24,8 @@ export class PipeChannel implements ByteChannel {
     return this.pipe.write(buffer);
   }
   shutdownWrite(): void {
-    // A pipe cannot close one direction; drained() already made sure the bytes went out.
+    // A pipe cannot close one direction: the socket closes the whole pipe once the peer is quiet.
+    this.onShutdown();
   }
   drained(): boolean {
     return this.pipe.closed || this.pipe.write(EMPTY) !== WOULD_BLOCK;
@@ -45,10 +50,16 @@ export class PipeChannel implements ByteChannel {
 export class PipeSocket extends SourceDuplex {
   #pipe: NamedPipe | undefined;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
+  // After end(), the pipe closes once the peer has been quiet this long (libuv waits 50 ms too):
+  // closing is the only way a pipe's peer learns that we are done.
+  readonly #eof = new IdleTimer(() => this.endReadable());
 
   constructor(options: SourceDuplexOptions = {}) {
     super(options);
-    this.once('close', () => this.#idle.clear());
+    this.once('close', () => {
+      this.#idle.clear();
+      this.#eof.clear();
+    });
   }
 
   /**
@@ -141,11 +152,12 @@ export class PipeSocket extends SourceDuplex {
 
   protected override onActivity(): void {
     this.#idle.touch();
+    this.#eof.touch();
   }
 
   #adopt(pipe: NamedPipe, connecting: boolean): void {
     this.#pipe = pipe;
-    this.attach(new PipeChannel(pipe), connecting);
+    this.attach(new PipeChannel(pipe, () => this.#eof.set(PIPE_EOF_QUIET_MS)), connecting);
   }
 
   protected override onConnected(): void {

@@ -215,6 +215,13 @@ export class SourceDuplex extends Duplex {
     }
   }
 
+  /** Ends the readable side from outside the read loop (a pipe closing itself after end()). */
+  protected endReadable(): void {
+    if (this.readableEnded || this.destroyed) return;
+    this.#wantRead = false;
+    this.push(null);
+  }
+
   /** Called on every read and write, for idle timers. */
   protected onActivity(): void {
     // For subclasses.

@@ -208,6 +208,29 @@ describe('node:net drop-in', () => {
     expect(theirsReply).toBe('theirs');
   });
 
+  it("end() on a pipe client reaches the server as 'end' (the pipe closes once quiet, as libuv does)", async () => {
+    const path = `\\\\.\\pipe\\mio-ts-dropin-end-${process.pid}`;
+    const results = await scenario(async (net) => {
+      let received: (text: string) => void = () => undefined;
+      const ended = new Promise<string>((resolve) => (received = resolve));
+      const server = nodeNet.createServer((socket) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.on('end', () => received(`end after ${JSON.stringify(text)}`));
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve) => server.listen(`${path}-${net === nodeNet ? 'node' : 'mio'}`, resolve));
+      closers.push(() => server.close());
+      const client = net.connect(`${path}-${net === nodeNet ? 'node' : 'mio'}`);
+      client.on('error', () => undefined);
+      client.resume();
+      client.end('hello');
+      return [await ended];
+    });
+    expect(results['node:net']).toEqual(['end after "hello"']);
+    expect(results['mio-ts']).toEqual(results['node:net']);
+  });
+
   it('for await over a server yields connections', async () => {
     const server = mioNet.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
