@@ -1,23 +1,33 @@
-// The event-loop driver: one background wait per Poll (a worker thread blocked in the
-// completion port), dispatching each event to the handler of its token on the main thread.
-// The wait keeps the process alive only while some ref'd source uses it, like net handles.
+// The event-loop driver: waits on a Poll and dispatches each event to the handler of its token
+// on the main thread. While some ref'd source uses it, it waits with pollAsync() (a koffi call on
+// a worker of libuv's pool: the cheapest wake-up, and it holds the process open, like a ref'd
+// net handle). While only unref'd sources remain, it hands the wait to a completion pump, a
+// worker thread that can be unref'd, so the process may exit. With no sources it does not wait.
 import { InvalidStateError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
 import { Poll } from '../core/poll.js';
 import type { ReadinessBits } from '../core/readiness.js';
 import { selectorOf } from '../core/registry.js';
+import { Events } from '../core/events.js';
 import type { BackgroundWait, EventBatch } from '../core/selector.js';
 import type { Source } from '../core/source.js';
 import type { Token } from '../core/token.js';
 
 export type ReadinessHandler = (readiness: ReadinessBits) => void;
 
+type WaitMode = 'idle' | 'async' | 'pump';
+
 let shared: Driver | undefined;
 
 export class Driver {
   readonly poll: Poll;
   readonly #handlers = new Map<Token, ReadinessHandler>();
-  #wait: BackgroundWait | undefined;
+  readonly #events = new Events(1024);
+  #mode: WaitMode = 'idle';
+  #pump: BackgroundWait | undefined;
+  #asyncLoop: { abort: AbortController; done: Promise<void> } | undefined;
+  /** Mode changes, one after the other: two waits on one Poll are never in flight. */
+  #transition: Promise<void> = Promise.resolve();
   #nextToken = 1;
   #refs = 0;
   /** Readiness events dispatched so far (for reports). */
@@ -39,7 +49,7 @@ export class Driver {
     const token = this.#nextToken++ as Token;
     this.poll.registry().register(source, token, interest);
     this.#handlers.set(token, handler);
-    this.#ensureWaiting();
+    this.#schedule();
     return token;
   }
 
@@ -51,6 +61,7 @@ export class Driver {
   remove(source: Source, token: Token): void {
     this.#handlers.delete(token);
     if (!this.poll.closed) source.deregister(this.poll.registry());
+    this.#schedule();
   }
 
   /** A hold on the ref count that its owner switches on and off (idempotent). */
@@ -61,13 +72,13 @@ export class Driver {
   /** One more ref'd user: the process stays alive while waiting. */
   retain(): void {
     this.#refs++;
-    if (this.#refs === 1) this.#wait?.ref();
+    if (this.#refs === 1) this.#schedule();
   }
 
   release(): void {
     if (this.#refs === 0) return;
     this.#refs--;
-    if (this.#refs === 0) this.#wait?.unref();
+    if (this.#refs === 0) this.#schedule();
   }
 
   get activeSources(): number {
@@ -80,11 +91,61 @@ export class Driver {
     this.poll.close();
   }
 
-  #ensureWaiting(): void {
-    if (this.#wait !== undefined) return;
-    if (this.poll.closed) throw new InvalidStateError('ERR_POLL_CLOSED', 'the driver\'s Poll is closed');
-    this.#wait = selectorOf(this.poll.registry()).startBackgroundWait((batch) => this.#dispatch(batch));
-    if (this.#refs === 0) this.#wait.unref();
+  #desired(): WaitMode {
+    if (this.poll.closed || this.#handlers.size === 0) return 'idle';
+    return this.#refs > 0 ? 'async' : 'pump';
+  }
+
+  #schedule(): void {
+    if (this.#desired() === this.#mode) return;
+    this.#transition = this.#transition
+      .then(() => this.#apply())
+      .catch((error: unknown) => {
+        process.nextTick(() => {
+          throw error;
+        });
+      });
+  }
+
+  async #apply(): Promise<void> {
+    if (this.#desired() === this.#mode) return;
+    if (this.#asyncLoop !== undefined) {
+      this.#asyncLoop.abort.abort();
+      await this.#asyncLoop.done;
+      this.#asyncLoop = undefined;
+    }
+    if (this.#pump !== undefined) {
+      await this.#pump.stop();
+      this.#pump = undefined;
+    }
+    this.#mode = 'idle';
+    // What is wanted may have changed while the old wait stopped.
+    const next = this.#desired();
+    if (next === 'async') this.#asyncLoop = this.#startAsyncLoop();
+    else if (next === 'pump') {
+      if (this.poll.closed) throw new InvalidStateError('ERR_POLL_CLOSED', "the driver's Poll is closed");
+      this.#pump = selectorOf(this.poll.registry()).startBackgroundWait((batch) => this.#dispatch(batch));
+      this.#pump.unref();
+    }
+    this.#mode = next;
+  }
+
+  #startAsyncLoop(): { abort: AbortController; done: Promise<void> } {
+    const abort = new AbortController();
+    const done = (async () => {
+      while (!abort.signal.aborted && !this.poll.closed) {
+        try {
+          await this.poll.pollAsync(this.#events, { signal: abort.signal });
+        } catch (error) {
+          if (abort.signal.aborted || this.poll.closed) return;
+          throw error;
+        }
+        const batch: EventBatch = [];
+        for (const event of this.#events) batch.push({ token: event.token, readiness: event.readiness });
+        this.#dispatch(batch);
+      }
+    })();
+    return { abort, done };
   }
 
   #dispatch(batch: EventBatch): void {

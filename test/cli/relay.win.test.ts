@@ -130,9 +130,11 @@ describe('relay', () => {
         closers.push(() => sink.close());
         void (async () => {
           const { relay, port } = await startRelay('tcp-listen:127.0.0.1:0', `tcp:127.0.0.1:${(sink.address() as nodeNet.AddressInfo).port}`);
+          // Stop once the relay has the connection (a connection not yet accepted is refused).
+          const opened = new Promise((resolve) => relay.once('open', resolve));
           const client = nodeNet.connect(port, '127.0.0.1', () => {
             client.write(Buffer.alloc(2 * 1024 * 1024, 3), () => {
-              void relay.stop(5000);
+              void opened.then(() => relay.stop(5000));
             });
           });
           closers.push(() => client.destroy());

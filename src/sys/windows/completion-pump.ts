@@ -27,6 +27,10 @@ for (;;) {
   }
   parentPort.postMessage({ entries: entries.subarray(0, count * ${OVERLAPPED_ENTRY.size}) });
   if (stop) break;
+  // Wait until the owner has handled the batch: completions that arrive meanwhile are taken
+  // together by the next wait, instead of one thread wake-up each.
+  Atomics.wait(workerData.handled, 0, 0);
+  Atomics.store(workerData.handled, 0, 0);
 }
 `;
 
@@ -41,16 +45,22 @@ export interface CompletionPumpOptions {
 
 export class CompletionPump {
   readonly #worker: Worker;
+  /** Set by the owner once a batch is handled: the pump waits for it before dequeuing more. */
+  readonly #handled = new Int32Array(new SharedArrayBuffer(4));
   #running = true;
 
   constructor(options: CompletionPumpOptions) {
     const koffiPath = createRequire(import.meta.url).resolve('koffi');
     this.#worker = new Worker(PUMP_SOURCE, {
       eval: true,
-      workerData: { koffiPath, port: options.port, stopMarker: options.stopMarker, capacity: options.capacity },
+      workerData: { koffiPath, port: options.port, stopMarker: options.stopMarker, capacity: options.capacity, handled: this.#handled },
     });
     this.#worker.on('message', (message: { entries?: Uint8Array; failed?: boolean }) => {
-      if (message.entries !== undefined) options.onCompletions(decodeEntries(message.entries));
+      try {
+        if (message.entries !== undefined) options.onCompletions(decodeEntries(message.entries));
+      } finally {
+        this.release();
+      }
     });
     this.#worker.on('exit', () => {
       this.#running = false;
@@ -63,6 +73,12 @@ export class CompletionPump {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /** Lets the pump wait on the port again (also how a stop request reaches a pump between batches). */
+  release(): void {
+    Atomics.store(this.#handled, 0, 1);
+    Atomics.notify(this.#handled, 0);
   }
 
   ref(): void {

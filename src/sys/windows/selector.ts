@@ -209,6 +209,7 @@ export class WindowsSelector implements Selector {
 
   #postStop(): void {
     if (!this.#port.closed) this.#port.post(0n, 0, this.#stopMarker.address);
+    this.#pump?.release();
   }
 
   select(events: Events, timeoutMs: number | undefined): void {
