@@ -7,7 +7,7 @@
 // Each variant runs several rounds, in a rotated order; the figure is the median.
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
 import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
-import { comparison, destroyAll, median, MIB, MIO_NET, NODE_NET, rotated, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
+import { comparison, destroyAll, median, MIO_NET, NODE_NET, measureTransfers, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
 
 const TOTAL_MIB = positiveInteger(process.env['MIO_BENCH_BULK_MIB'], 256);
 const WARMUP_MIB = 64;
@@ -150,33 +150,8 @@ const VARIANTS: Variant[] = [
   { label: NODE, run: (total) => streamsTransfer(NODE_NET, total) },
 ];
 
-async function measure({ log }: BenchmarkContext): Promise<{ samples: Map<string, number[]>; raw: RawStats[]; errors: string[] }> {
-  const total = TOTAL_MIB * MIB;
-  const samples = new Map<string, number[]>(VARIANTS.map((v) => [v.label, []]));
-  const raw: RawStats[] = [];
-  const errors: string[] = [];
-  for (const variant of VARIANTS) {
-    try {
-      await variant.run(WARMUP_MIB * MIB);
-    } catch (error) {
-      errors.push(`${variant.label} warm-up: ${(error as Error).message}`);
-    }
-  }
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const variant of rotated(VARIANTS, r)) {
-      try {
-        const transfer = await variant.run(total);
-        const mibPerSecond = TOTAL_MIB / transfer.seconds;
-        samples.get(variant.label)?.push(mibPerSecond);
-        if (transfer.raw !== undefined) raw.push(transfer.raw);
-        log(`round ${r + 1}: ${variant.label}: ${round(mibPerSecond, 1)} MiB/s (${round(transfer.seconds, 2)} s)`);
-      } catch (error) {
-        errors.push(`${variant.label} round ${r + 1}: ${(error as Error).message}`);
-        log(`round ${r + 1}: ${variant.label} failed: ${(error as Error).message}`);
-      }
-    }
-  }
-  return { samples, raw, errors };
+function measure({ log }: BenchmarkContext): Promise<{ samples: Map<string, number[]>; raw: RawStats[]; errors: string[] }> {
+  return measureTransfers<RawStats>(VARIANTS, { totalMiB: TOTAL_MIB, warmupMiB: WARMUP_MIB, rounds: ROUNDS, log });
 }
 
 await runBenchmark('tcp-bulk', `TCP bulk throughput: ${TOTAL_MIB} MiB one way in 64 KiB writes on 127.0.0.1, mio-ts (raw and drop-in) against node:net`, async (context) => {

@@ -213,3 +213,45 @@ export async function destroyAll(streams: readonly Duplex[]): Promise<void> {
     ),
   );
 }
+
+/** One way to move `total` bytes, timed; `raw` carries variant-specific counters. */
+export interface TransferVariant<Raw> {
+  label: string;
+  run: (total: number) => Promise<{ seconds: number; raw?: Raw }>;
+}
+
+/**
+ * Throughput rounds shared by the bulk benchmarks: a warm-up per variant, then `rounds` rounds
+ * in rotated order. Failures are collected, never thrown.
+ */
+export async function measureTransfers<Raw>(
+  variants: readonly TransferVariant<Raw>[],
+  options: { totalMiB: number; warmupMiB: number; rounds: number; log: (line: string) => void },
+): Promise<{ samples: Map<string, number[]>; raw: Raw[]; errors: string[] }> {
+  const { totalMiB, warmupMiB, rounds, log } = options;
+  const samples = new Map<string, number[]>(variants.map((v) => [v.label, []]));
+  const raw: Raw[] = [];
+  const errors: string[] = [];
+  for (const variant of variants) {
+    try {
+      await variant.run(warmupMiB * MIB);
+    } catch (error) {
+      errors.push(`${variant.label} warm-up: ${(error as Error).message}`);
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const variant of rotated(variants, r)) {
+      try {
+        const transfer = await variant.run(totalMiB * MIB);
+        const mibPerSecond = totalMiB / transfer.seconds;
+        samples.get(variant.label)?.push(mibPerSecond);
+        if (transfer.raw !== undefined) raw.push(transfer.raw);
+        log(`round ${r + 1}: ${variant.label}: ${Math.round(mibPerSecond * 10) / 10} MiB/s (${Math.round(transfer.seconds * 100) / 100} s)`);
+      } catch (error) {
+        errors.push(`${variant.label} round ${r + 1}: ${(error as Error).message}`);
+        log(`round ${r + 1}: ${variant.label} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+  return { samples, raw, errors };
+}

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const loader = new URL('./fixtures/ts-process-loader.mjs', import.meta.url).href;
+const loader = new URL('../fixtures/ts-hooks.mjs', import.meta.url).href;
 const script = fileURLToPath(new URL('./fixtures/listen-then-idle.ts', import.meta.url));
 
 /** Runs the fixture; resolves with its exit code, or 'running' if it is still alive after `ms`. */
