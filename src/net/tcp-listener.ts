@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
-import { IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_STREAM, SOMAXCONN, WSAEWOULDBLOCK, ws2_32 } from '../sys/windows/ffi/index.js';
+import { IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_STREAM, SOMAXCONN, WSAEWOULDBLOCK, kernel32, ws2_32 } from '../sys/windows/ffi/index.js';
 import { decodeEndpoint, encodeEndpoint, newSocket, socketError } from '../sys/windows/net.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
 import { SocketSource } from './socket-source.js';
@@ -54,6 +54,13 @@ export class TcpListener extends SocketSource {
       const result = ws2_32.accept(socket, peer, peerLength);
       if (result.error === WSAEWOULDBLOCK) return WOULD_BLOCK;
       if (result.error !== 0) throw socketError('accept', result.error);
+      try {
+        // accept() does not carry WSA_FLAG_NO_HANDLE_INHERIT over: child processes must not get it.
+        kernel32.setHandleNotInheritable(result.socket);
+      } catch (error) {
+        ws2_32.closeSocket(result.socket);
+        throw error;
+      }
       const endpoint = decodeEndpoint(peer);
       return [TcpStream.fromAccepted(result.socket, endpoint.family), endpoint];
     });

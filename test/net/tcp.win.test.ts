@@ -328,3 +328,19 @@ describe('TcpStream', () => {
     expect(() => listener.localAddr()).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }) as Error);
   });
 });
+
+describe('handle inheritance', () => {
+  it('listening, connecting and accepted sockets are not inherited by child processes', async () => {
+    const { kernel32 } = await import('../../src/sys/windows/ffi/index.js');
+    const poll = track(new Poll());
+    const listener = track(TcpListener.bind('127.0.0.1:0'));
+    poll.registry().register(listener, 1, Interest.READABLE);
+    const client = track(TcpStream.connect(listener.localAddr()));
+    await nextEvent(poll, (e) => e.token === 1);
+    const accepted = listener.accept();
+    if (accepted === WOULD_BLOCK) throw new Error('nothing accepted');
+    const server = track(accepted[0]);
+    const inheritable = [listener.rawSocket, client.rawSocket, server.rawSocket].map((socket) => kernel32.isHandleInheritable(socket));
+    expect(inheritable).toEqual([false, false, false]);
+  });
+});

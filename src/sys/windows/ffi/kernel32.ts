@@ -27,6 +27,8 @@ export const kernel32 = bindLibrary('kernel32.dll', {
   SetLastError: 'void __stdcall SetLastError(uint32_t dwErrCode)',
   GetCurrentProcess: 'void * __stdcall GetCurrentProcess()',
   GetProcessHandleCount: 'int __stdcall GetProcessHandleCount(void *hProcess, _Out_ uint32_t *pdwHandleCount)',
+  GetHandleInformation: 'int __stdcall GetHandleInformation(void *hObject, _Out_ uint32_t *lpdwFlags)',
+  SetHandleInformation: 'int __stdcall SetHandleInformation(void *hObject, uint32_t dwMask, uint32_t dwFlags)',
   SetNamedPipeHandleState:
     'int __stdcall SetNamedPipeHandleState(void *hNamedPipe, _Inout_ uint32_t *lpMode, void *lpMaxCollectionCount, void *lpCollectDataTimeout)',
   SleepEx: 'uint32_t __stdcall SleepEx(uint32_t dwMilliseconds, int bAlertable)',
@@ -178,4 +180,18 @@ export function sleepAlertable(ms: number): void {
 /** Frees memory the system allocated with LocalAlloc (SDDL conversions, string SIDs). */
 export function localFree(memory: bigint): void {
   if (memory !== 0n) kernel32().LocalFree(memory);
+}
+
+const HANDLE_FLAG_INHERIT = 0x1;
+
+/** Whether child processes would inherit `handle`. */
+export function isHandleInheritable(handle: bigint): boolean {
+  const flags: number[] = [0];
+  if ((kernel32().GetHandleInformation(handle, flags) as number) === 0) fail('GetHandleInformation');
+  return ((flags[0] ?? 0) & HANDLE_FLAG_INHERIT) !== 0;
+}
+
+/** Makes sure child processes do not inherit `handle`. */
+export function setHandleNotInheritable(handle: bigint): void {
+  if ((kernel32().SetHandleInformation(handle, HANDLE_FLAG_INHERIT, 0) as number) === 0) fail('SetHandleInformation');
 }
