@@ -1,6 +1,8 @@
 // The node:net Server of the drop-in: listens with a TcpListener driven by the event-loop
 // driver, and emits each accepted connection as a drop-in Socket.
+import { lookup } from 'node:dns';
 import { EventEmitter, on } from 'node:events';
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import type { Token } from '../core/token.js';
@@ -68,9 +70,20 @@ export class Server extends EventEmitter {
     if (this.#listener !== undefined) throw new InvalidArgumentError('the server is already listening');
     if (callback !== undefined) this.once('listening', callback);
     this.#closing = false;
+    // Like net: no host means every address, both IPv6 and IPv4; a name is resolved first.
+    const host = options.host ?? '::';
+    if (isIP(host) !== 0 || host === 'localhost') this.#bindTcp(host, port, options);
+    else {
+      lookup(host, (error, address) => {
+        if (error !== null) this.emit('error', error);
+        else this.#bindTcp(address, port, options);
+      });
+    }
+    return this;
+  }
+
+  #bindTcp(host: string, port: number, options: ListenOptions): void {
     try {
-      // Like net: no host means every address, both IPv6 and IPv4.
-      const host = options.host ?? '::';
       this.#listener = TcpListener.bind({ host, port }, { ...(options.backlog !== undefined ? { backlog: options.backlog } : {}), ...(options.ipv6Only !== undefined ? { ipv6Only: options.ipv6Only } : {}) });
       this.#token = this.#driver.add(this.#listener, Interest.READABLE, () => this.#acceptSome());
       this.#updateRetain();
@@ -78,10 +91,9 @@ export class Server extends EventEmitter {
       this.#listener?.close();
       this.#listener = undefined;
       process.nextTick(() => this.emit('error', error));
-      return this;
+      return;
     }
     process.nextTick(() => this.emit('listening'));
-    return this;
   }
 
   address(): { address: string; family: string; port: number } | string | null {

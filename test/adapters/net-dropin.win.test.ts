@@ -132,6 +132,11 @@ describe('node:net drop-in', () => {
     const results = await scenario((net) => record(net.connect(port, 'no-such-host.invalid')));
     expect(results['mio-ts']).toEqual(results['node:net']);
     expect(results['mio-ts']?.[0]).toMatch(/^error:(ENOTFOUND|EAI_AGAIN)$/);
+    // listen() resolves names too.
+    const named = mioNet.createServer((socket) => socket.end('listening by name'));
+    closers.push(() => named.close());
+    await new Promise<void>((resolve) => named.listen(0, 'LocalHost', resolve));
+    expect((named.address() as nodeNet.AddressInfo).address).toBe('127.0.0.1');
   });
 
   it('server surface: address, getConnections, maxConnections, close after connections end', async () => {
