@@ -11,6 +11,7 @@ import { Events, Interest, NamedPipe, Poll, WOULD_BLOCK, type Token } from '../s
 import { PipeListener, PipeSocket } from '../src/streams/index.js';
 import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
 import { comparison, destroyAll, median, measureTransfers, streamTransfer, withTimeout } from './lib/side-by-side.js';
+import type { Transfer as SharedTransfer, TransferVariant } from './lib/side-by-side.js';
 
 const TOTAL_MIB = positiveInteger(process.env['MIO_BENCH_PIPE_MIB'], 256);
 const WARMUP_MIB = 64;
@@ -38,10 +39,7 @@ interface RawStats {
   polls: number;
 }
 
-interface Transfer {
-  seconds: number;
-  raw?: RawStats;
-}
+type Transfer = SharedTransfer<RawStats>;
 
 /** (a): server instance and client end registered with one Poll; a blocking poll() loop. */
 function rawTransfer(total: number): Transfer {
@@ -176,10 +174,7 @@ const RAW = 'mio-ts NamedPipe + Poll';
 const STREAMS = 'mio-ts PipeSocket / PipeListener';
 const NODE = 'node:net (pipe path)';
 
-interface Variant {
-  label: string;
-  run: (total: number) => Promise<Transfer>;
-}
+type Variant = TransferVariant<RawStats>;
 
 const VARIANTS: Variant[] = [
   { label: RAW, run: (total) => Promise.resolve(rawTransfer(total)) },

@@ -8,6 +8,7 @@
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
 import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
 import { comparison, destroyAll, median, MIO_NET, NODE_NET, measureTransfers, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
+import type { Transfer as SharedTransfer, TransferVariant } from './lib/side-by-side.js';
 
 const TOTAL_MIB = positiveInteger(process.env['MIO_BENCH_BULK_MIB'], 256);
 const WARMUP_MIB = 64;
@@ -34,10 +35,7 @@ interface RawStats {
   averageReadKiB: number;
 }
 
-interface Transfer {
-  seconds: number;
-  raw?: RawStats;
-}
+type Transfer = SharedTransfer<RawStats>;
 
 /** (a): the whole transfer in one blocking poll() loop; both ends registered with one Poll. */
 function rawTransfer(total: number): Transfer {
@@ -135,10 +133,7 @@ async function streamsTransfer(impl: NetImplementation, total: number): Promise<
   }
 }
 
-interface Variant {
-  label: string;
-  run: (total: number) => Promise<Transfer>;
-}
+type Variant = TransferVariant<RawStats>;
 
 const RAW = 'mio-ts TcpStream + Poll';
 const DROP_IN = 'mio-ts drop-in Socket';

@@ -214,10 +214,16 @@ export async function destroyAll(streams: readonly Duplex[]): Promise<void> {
   );
 }
 
-/** One way to move `total` bytes, timed; `raw` carries variant-specific counters. */
+/** One timed transfer; `raw` carries the counters of the raw-selector variant. */
+export interface Transfer<Raw> {
+  seconds: number;
+  raw?: Raw;
+}
+
+/** One way to move `total` bytes, timed. */
 export interface TransferVariant<Raw> {
   label: string;
-  run: (total: number) => Promise<{ seconds: number; raw?: Raw }>;
+  run: (total: number) => Promise<Transfer<Raw>>;
 }
 
 /**

@@ -3,8 +3,8 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
-import { IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_STREAM, SOMAXCONN, WSAEWOULDBLOCK, kernel32, ws2_32 } from '../sys/windows/ffi/index.js';
-import { decodeEndpoint, encodeEndpoint, newSocket, socketError } from '../sys/windows/net.js';
+import { IPPROTO_TCP, SOCK_STREAM, SOMAXCONN, WSAEWOULDBLOCK, kernel32, ws2_32 } from '../sys/windows/ffi/index.js';
+import { bindSocket, decodeEndpoint, socketError } from '../sys/windows/net.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
 import { SocketSource } from './socket-source.js';
 import { OwnedSocket } from './owned-socket.js';
@@ -30,14 +30,8 @@ export class TcpListener extends SocketSource {
     const backlog = options.backlog ?? SOMAXCONN;
     if (!Number.isInteger(backlog) || backlog < 1) throw new InvalidArgumentError(`backlog must be a positive integer, got ${backlog}`);
     assertSupportedPlatform('TcpListener');
-    const socket = newSocket(endpoint.family, SOCK_STREAM, IPPROTO_TCP);
+    const socket = bindSocket(endpoint, SOCK_STREAM, IPPROTO_TCP, options.ipv6Only === true);
     try {
-      if (endpoint.family === 'IPv6') ws2_32.setSockOptInt(socket, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only === true ? 1 : 0);
-      try {
-        ws2_32.bind(socket, encodeEndpoint(endpoint));
-      } catch (error) {
-        throw socketError('bind', (error as { osCode: number }).osCode, endpoint);
-      }
       ws2_32.listen(socket, backlog);
     } catch (error) {
       ws2_32.closeSocket(socket);

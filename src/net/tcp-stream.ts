@@ -6,6 +6,7 @@ import { Readiness } from '../core/readiness.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
 import {
+  FIONBIO,
   IPPROTO_TCP,
   MSG_PEEK,
   SD_BOTH,
@@ -70,7 +71,7 @@ export class TcpStream extends SocketSource {
   static fromRawSocket(socket: bigint): TcpStream {
     if (typeof socket !== 'bigint' || socket <= 0n) throw new InvalidArgumentError('socket must be a SOCKET handle (bigint)');
     assertSupportedPlatform('TcpStream');
-    ws2_32.ioctlSocket(socket, 0x8004667e, 1);
+    ws2_32.ioctlSocket(socket, FIONBIO, 1);
     const family = decodeEndpoint(ws2_32.getSockName(socket)).family;
     return new TcpStream(new OwnedSocket(socket, family, 'TcpStream'));
   }

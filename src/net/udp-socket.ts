@@ -27,7 +27,7 @@ import {
   WSAEWOULDBLOCK,
   ws2_32,
 } from '../sys/windows/ffi/index.js';
-import { decodeEndpoint, encodeEndpoint, newSocket, peerEndpoint, socketError, type Endpoint } from '../sys/windows/net.js';
+import { bindSocket, decodeEndpoint, encodeEndpoint, peerEndpoint, socketError, type Endpoint } from '../sys/windows/net.js';
 import { encodeSocketAddress } from '../sys/windows/sockaddr.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
 import { SocketSource } from './socket-source.js';
@@ -50,6 +50,9 @@ function checkBuffer(buffer: unknown): Uint8Array {
 
 export class UdpSocket extends SocketSource {
   #peer: Endpoint | undefined;
+  // Scratch for the sender's address of each receive: decoded before the next one reuses it.
+  readonly #from = Buffer.alloc(128);
+  readonly #fromLength = new Int32Array(1);
 
   private constructor(owned: OwnedSocket) {
     super(owned);
@@ -59,18 +62,7 @@ export class UdpSocket extends SocketSource {
   static override bind(address: AddressInput, options: UdpSocketOptions = {}): UdpSocket {
     const endpoint = parseAddress(address, '0.0.0.0');
     assertSupportedPlatform('UdpSocket');
-    const socket = newSocket(endpoint.family, SOCK_DGRAM, IPPROTO_UDP);
-    try {
-      if (endpoint.family === 'IPv6') ws2_32.setSockOptInt(socket, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only === true ? 1 : 0);
-      try {
-        ws2_32.bind(socket, encodeEndpoint(endpoint));
-      } catch (error) {
-        throw socketError('bind', (error as { osCode: number }).osCode, endpoint);
-      }
-    } catch (error) {
-      ws2_32.closeSocket(socket);
-      throw error;
-    }
+    const socket = bindSocket(endpoint, SOCK_DGRAM, IPPROTO_UDP, options.ipv6Only === true);
     return new UdpSocket(new OwnedSocket(socket, endpoint.family, 'UdpSocket'));
   }
 
@@ -194,8 +186,8 @@ export class UdpSocket extends SocketSource {
   }
 
   #receiveFrom(buffer: Uint8Array, flags: number): Datagram | WouldBlock {
-    const from = Buffer.alloc(128);
-    const fromLength = new Int32Array([from.length]);
+    const from = this.#from;
+    const fromLength = this.#fromLength;
     // recvfrom with a zero-length buffer cannot hold even an empty datagram's place: use a byte.
     const target = buffer.length === 0 ? Buffer.alloc(1) : buffer;
     return this.owned.doIo((socket) => {

@@ -5,6 +5,8 @@ import {
   AF_INET,
   AF_INET6,
   FIONBIO,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
   SIO_UDP_CONNRESET,
   SOCK_DGRAM,
   WSA_FLAG_NO_HANDLE_INHERIT,
@@ -29,6 +31,26 @@ export function newSocket(family: 'IPv4' | 'IPv6', type: number, protocol: numbe
       // An ICMP port-unreachable would otherwise fail the next recvfrom with WSAECONNRESET.
       const off = Buffer.alloc(4);
       ws2_32.wsaIoctl(socket, SIO_UDP_CONNRESET, off, null);
+    }
+  } catch (error) {
+    ws2_32.closeSocket(socket);
+    throw error;
+  }
+  return socket;
+}
+
+/**
+ * A new socket bound to `endpoint` (IPv6 ones dual-stack unless `ipv6Only`), ready for `listen`
+ * or datagrams. Closed again if anything fails; bind errors name the address.
+ */
+export function bindSocket(endpoint: Endpoint, type: number, protocol: number, ipv6Only: boolean): bigint {
+  const socket = newSocket(endpoint.family, type, protocol);
+  try {
+    if (endpoint.family === 'IPv6') ws2_32.setSockOptInt(socket, IPPROTO_IPV6, IPV6_V6ONLY, ipv6Only ? 1 : 0);
+    try {
+      ws2_32.bind(socket, encodeEndpoint(endpoint));
+    } catch (error) {
+      throw socketError('bind', (error as { osCode: number }).osCode, endpoint);
     }
   } catch (error) {
     ws2_32.closeSocket(socket);
