@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// The import direction of design.md §2: koffi only under src/sys/, rxjs only under src/adapters/.
+// The import direction of docs/architecture.md (Layers): koffi only under src/sys/, rxjs only under src/adapters/.
 const koffiOnlyInSys = { name: 'koffi', message: 'koffi is imported only under src/sys/.' };
 const rxjsOnlyInAdapters = { name: 'rxjs', message: 'rxjs is imported only under src/adapters/.' };
 const rxjsPatterns = { group: ['rxjs/*'], message: 'rxjs is imported only under src/adapters/.' };
@@ -22,7 +22,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.js'],
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -45,7 +45,7 @@ export default tseslint.config(
     },
   },
   {
-    // Lower layers must not reach up (design.md §2).
+    // Lower layers must not reach up (docs/architecture.md, Layers).
     files: ['src/sys/**/*.ts'],
     ignores: ['src/sys/index.ts'],
     rules: {

@@ -4,24 +4,28 @@
 //   npm run bench                                   every benchmark, with and without pinning
 //   npm run bench -- selector-idle-sockets          one (or several) by name
 //   npm run bench -- --pin=on|off|both --cpus=0     pinning (also MIO_BENCH_PIN, MIO_BENCH_CPUS)
+//   npm run bench -- --runtime=wine8-node22         another runtime of scripts/runtimes.mjs (also
+//                                                   MIO_TS_RUNTIME); the default is Wine 10.0 + Node 22
 //
 // A benchmark is any .ts file directly in bench/ (helpers live in bench/lib/). It writes its
 // JSON to the path in MIO_BENCH_OUT. Pinning runs Wine (node.exe and the wineserver it starts)
-// under `taskset -c <cpus>`: design.md §4 found Wine's round trips 3-4x faster on one CPU.
+// under `taskset -c <cpus>`: Wine round trips were measured 3-4x faster on one CPU (README, Benchmarks).
 // Under Wine the benchmarks get their own prefix (a copy of the test prefix) so that their
 // wineserver is theirs alone: pinned or not as the run asks, and not shared with a test run.
 // A benchmark may have a companion run by the host's Node beside it (http-rps: the Linux-side
 // HTTP load generator); they meet in a rendezvous directory named in MIO_BENCH_RENDEZVOUS.
-// Afterwards the charts (docs/bench-*.svg) are rendered from bench/results.json.
+// The default runtime's figures go to bench/results.json, another runtime's to
+// bench/results-<runtime>.json. Afterwards the charts (docs/bench-*.svg) are rendered from
+// bench/results.json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { renderCharts } from './bench-charts.mjs';
+import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
 import { cacheDir, provision, root, toWindowsPath } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
-const RESULTS = join(root, 'bench', 'results.json');
 const onWindows = process.platform === 'win32';
 /** No benchmark run may take longer (MIO_BENCH_TIMEOUT_MS); a longer one is stopped and fails. */
 const RUN_TIMEOUT_MS = Number(process.env.MIO_BENCH_TIMEOUT_MS) > 0 ? Number(process.env.MIO_BENCH_TIMEOUT_MS) : 15 * 60_000;
@@ -29,9 +33,10 @@ const RUN_TIMEOUT_MS = Number(process.env.MIO_BENCH_TIMEOUT_MS) > 0 ? Number(pro
 const COMPANIONS = { 'http-rps': 'http-load.mjs' };
 
 function parseArgs(argv) {
-  const options = { names: [], pin: process.env.MIO_BENCH_PIN ?? 'both', cpus: process.env.MIO_BENCH_CPUS ?? '0' };
+  const options = { names: [], pin: process.env.MIO_BENCH_PIN ?? 'both', cpus: process.env.MIO_BENCH_CPUS ?? '0', runtime: process.env.MIO_TS_RUNTIME };
   for (const arg of argv) {
-    if (arg.startsWith('--pin=')) options.pin = arg.slice('--pin='.length);
+    if (arg.startsWith('--runtime=')) options.runtime = arg.slice('--runtime='.length);
+    else     if (arg.startsWith('--pin=')) options.pin = arg.slice('--pin='.length);
     else if (arg.startsWith('--cpus=')) options.cpus = arg.slice('--cpus='.length);
     else if (arg === '--help' || arg === '-h') options.help = true;
     else if (arg.startsWith('-')) fail(`unknown option ${arg}`);
@@ -77,8 +82,8 @@ function commandOutput(command, args, env = process.env) {
 
 // --- Wine: a prefix of the benchmarks' own, and its wineserver ------------------------------
 
-function benchPrefix(testPrefix) {
-  const prefix = join(cacheDir, 'wine-prefix-bench');
+function benchPrefix({ prefix: testPrefix, runtime }) {
+  const prefix = join(cacheDir, `wine-prefix-bench-${runtime.debian}`);
   if (existsSync(join(prefix, '.mio-ts-ready'))) return prefix;
   log('copying the Wine prefix for the benchmarks (once)...');
   rmSync(prefix, { recursive: true, force: true });
@@ -86,15 +91,9 @@ function benchPrefix(testPrefix) {
   return prefix;
 }
 
-function wineserverBinary() {
-  return ['/usr/lib/wine/wineserver64', '/usr/bin/wineserver'].find((candidate) => existsSync(candidate));
-}
-
 /** Waits until the prefix's wineserver exited, so the next run starts one with its own affinity. */
-function waitForWineserver(prefix) {
-  const server = wineserverBinary();
-  if (server === undefined) return;
-  spawnSync(server, ['-w'], { env: { ...process.env, WINEPREFIX: prefix }, stdio: 'ignore', timeout: 60_000 });
+function waitForWineserver({ launch, wineserver, env }, prefix) {
+  spawnSync(...launch(wineserver, ['-w']), { env: { ...env, WINEPREFIX: prefix }, stdio: 'ignore', timeout: 60_000 });
 }
 
 /** Linux processes whose environment names the prefix: the wineserver and node.exe of a run. */
@@ -125,14 +124,14 @@ function sourceInfo() {
   return { commit: commit ?? null, srcModified: changes === undefined ? null : changes.length > 0 };
 }
 
-function machineInfo(wine) {
+function machineInfo(wineVersion) {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
-    wine: onWindows ? null : (commandOutput(wine, ['--version']) ?? 'unknown'),
+    wine: onWindows ? null : (wineVersion ?? 'unknown'),
     hostNode: process.version,
   };
 }
@@ -194,7 +193,7 @@ function startCompanion(name, mode, { cpus }) {
 
 // --- Running --------------------------------------------------------------------------------
 
-async function runOne(name, mode, { cpus, prefix }) {
+async function runOne(name, mode, { cpus, prefix, runtime }) {
   const outDir = join(cacheDir, 'bench');
   mkdirSync(outDir, { recursive: true });
   const outPath = join(outDir, `${name}-${mode}-${process.pid}.json`);
@@ -217,7 +216,7 @@ async function runOne(name, mode, { cpus, prefix }) {
   const companion = startCompanion(name, mode, { cpus });
   if (companion !== undefined) env.MIO_BENCH_RENDEZVOUS = companion.windowsDir;
   const started = Date.now();
-  const code = await runOnWindowsNode([`dist/bench/${name}.js`], { name: `bench-${name}`, env, timeoutMs: RUN_TIMEOUT_MS, ...(pinned && !onWindows ? { cpus } : {}) });
+  const code = await runOnWindowsNode([`dist/bench/${name}.js`], { name: `bench-${name}`, env, runtime, timeoutMs: RUN_TIMEOUT_MS, ...(pinned && !onWindows ? { cpus } : {}) });
   clearTimeout(sampler);
   const companionInfo = await companion?.stop();
   const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
@@ -232,6 +231,7 @@ async function runOne(name, mode, { cpus, prefix }) {
     run: {
       mode,
       source,
+      runtimeId: runtime?.id ?? 'native',
       taskset: pinned && !onWindows ? `taskset -c ${cpus}` : null,
       affinity: affinity ?? null,
       loadAverageBefore: loadBefore.map((value) => Math.round(value * 100) / 100),
@@ -241,7 +241,7 @@ async function runOne(name, mode, { cpus, prefix }) {
   };
 }
 
-function readResults() {
+function readResults(RESULTS) {
   if (!existsSync(RESULTS)) return { benchmarks: {} };
   try {
     const parsed = JSON.parse(readFileSync(RESULTS, 'utf8'));
@@ -279,18 +279,25 @@ build();
 const names = discover(options.names);
 const modes = onWindows ? ['unpinned'] : options.pin === 'both' ? ['unpinned', 'pinned'] : options.pin === 'on' ? ['pinned'] : ['unpinned'];
 if (onWindows && options.pin !== 'off') log('pinning applies to Wine only: running unpinned');
-const provisioned = onWindows ? undefined : provision();
-const prefix = provisioned === undefined ? undefined : benchPrefix(provisioned.prefix);
-const machine = machineInfo(provisioned?.wine);
-log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.wine ?? 'native Windows'}`);
+let runtime;
+try {
+  runtime = onWindows ? undefined : selectRuntime(options.runtime);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+const RESULTS = join(root, 'bench', runtime === undefined || runtime.id === defaultRuntimeId ? 'results.json' : `results-${runtime.id}.json`);
+const provisioned = runtime === undefined ? undefined : provision(runtime);
+const prefix = provisioned === undefined ? undefined : benchPrefix(provisioned);
+const machine = machineInfo(provisioned?.wineVersion);
+log(`runtime: ${runtime?.id ?? 'native'}; machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.wine ?? 'native Windows'}; results into ${RESULTS}`);
 
-let results = readResults();
+let results = readResults(RESULTS);
 let failures = 0;
 for (const name of names) {
   for (const mode of modes) {
     // A fresh wineserver per run: it inherits the run's pinning, and nothing of the last run.
-    if (prefix !== undefined) waitForWineserver(prefix);
-    const report = await runOne(name, mode, { cpus: options.cpus, prefix });
+    if (prefix !== undefined) waitForWineserver(provisioned, prefix);
+    const report = await runOne(name, mode, { cpus: options.cpus, prefix, runtime });
     if (report === undefined) {
       failures++;
       continue;
@@ -301,7 +308,8 @@ for (const name of names) {
 }
 log(`results merged into ${RESULTS}${failures > 0 ? ` (${failures} run(s) failed)` : ''}`);
 try {
-  for (const file of renderCharts(results)) log(`chart ${file}`);
+  // The charts show the default runtime's figures.
+  if (RESULTS.endsWith('results.json')) for (const file of renderCharts(results)) log(`chart ${file}`);
 } catch (error) {
   log(`rendering the charts failed: ${error instanceof Error ? error.message : String(error)}`);
   failures++;

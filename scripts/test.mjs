@@ -1,49 +1,105 @@
-// `npm test`: lint, type check, the portable suite natively, the Windows suite on Windows or
-// under Wine; ends with one `N passed, N failed` line for all suites together.
+// `npm test`: lint, type check, the portable suite natively, then the Windows suite once per
+// Windows runtime (natively on Windows; under Wine elsewhere, once for every runtime of
+// scripts/runtimes.mjs); ends with one `N passed, N failed` line for all suites together.
+//
+//   MIO_TS_RUNTIMES=wine10-node22,wine8-node22   only these runtimes (quick local work; CI runs all)
+//   MIO_TS_PARALLEL=1                            Windows suites one after another (default: 2 at once)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, root } from './wine.mjs';
+import { selectRuntimes } from './runtimes.mjs';
+import { cacheDir, provision, root } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
 const resultsDir = join(cacheDir, 'results');
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
+const onWindows = process.platform === 'win32';
+// A suite that hangs must not eat CI's time: it is stopped and counted as failed.
+const SUITE_TIMEOUT_MS = 30 * 60_000;
 
 const failures = [];
+const started = Date.now();
+const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
 
-function step(name, cmd, args) {
+/** Runs a Node script of node_modules with this process's Node (no shell: works on Windows too). */
+function step(name, script, args) {
   process.stdout.write(`\n=== ${name}\n`);
-  const { status } = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  const { status } = spawnSync(process.execPath, [join(root, 'node_modules', ...script.split('/')), ...args], { cwd: root, stdio: 'inherit' });
   if (status !== 0) failures.push(`${name} failed (exit ${status})`);
 }
 
-const bin = (tool) => join(root, 'node_modules', '.bin', tool);
-step('lint', bin('eslint'), ['.']);
-step('type check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+step('lint', 'eslint/bin/eslint.js', ['.']);
+step('type check', 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']);
+// The Windows suites also load the built package (CommonJS consumers require it by name).
+step('build', 'typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
 
+const vitest = 'node_modules/vitest/vitest.mjs';
 const reporters = (suite) => ['--reporter=default', '--reporter=json', `--outputFile.json=.cache/results/${suite}.json`];
 
 process.stdout.write('\n=== portable suite\n');
-const portable = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'portable', ...reporters('portable')], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const portable = spawnSync(process.execPath, [vitest, 'run', '--project', 'portable', ...reporters('portable')], { cwd: root, stdio: 'inherit' });
+const suites = [{ suite: 'portable', label: `portable (host Node ${process.version})`, exitCode: portable.status }];
 
-process.stdout.write(`\n=== windows suite (${process.platform === 'win32' ? 'native' : 'Windows Node.js under Wine'})\n`);
-let windowsExit;
-try {
-  windowsExit = await runOnWindowsNode(['node_modules/vitest/vitest.mjs', 'run', '--project', 'windows', ...reporters('windows')], {
-    name: 'windows-suite',
+/** The Windows suites: one per runtime, `parallel` at a time, each with its own log. */
+async function windowsSuites() {
+  if (onWindows) {
+    process.stdout.write(`\n=== windows suite (native, Node ${process.version})\n`);
+    const exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', ...reporters('windows')], { name: 'windows-suite', timeoutMs: SUITE_TIMEOUT_MS });
+    suites.push({ suite: 'windows', label: `windows (native, Node ${process.version})`, exitCode });
+    return;
+  }
+  const chosen = selectRuntimes(process.env.MIO_TS_RUNTIMES);
+  const queue = [];
+  // Provisioning one after another: two runtimes may share a Wine and its prefix.
+  for (const runtime of chosen) {
+    process.stdout.write(`\n=== provisioning ${runtime.id} (${elapsed()})\n`);
+    try {
+      const { wineVersion } = provision(runtime);
+      queue.push({ runtime, label: `windows ${runtime.id} (${wineVersion}, Windows Node ${runtime.node})` });
+    } catch (error) {
+      failures.push(`runtime ${runtime.id} could not be provisioned: ${error instanceof Error ? error.message : String(error)}`);
+      suites.push({ suite: `windows-${runtime.id}`, label: `windows ${runtime.id}`, exitCode: undefined });
+    }
+  }
+  const parallel = Math.max(1, Number(process.env.MIO_TS_PARALLEL) || 2);
+  const runOne = async ({ runtime, label }) => {
+    const suite = `windows-${runtime.id}`;
+    const logPath = join(resultsDir, `${suite}.log`);
+    const logStream = createWriteStream(logPath);
+    process.stdout.write(`\n--- ${label}: started (${elapsed()}), output in ${logPath}\n`);
+    let exitCode;
+    try {
+      exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', ...reporters(suite)], {
+        name: suite,
+        runtime,
+        timeoutMs: SUITE_TIMEOUT_MS,
+        stdout: logStream,
+        stderr: logStream,
+      });
+    } catch (error) {
+      failures.push(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await new Promise((resolve) => logStream.end(resolve));
+    process.stdout.write(`\n=== ${label}: finished (${elapsed()})\n${readFileSync(logPath, 'utf8')}`);
+    suites.push({ suite, label, exitCode });
+  };
+  const workers = Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
   });
-} catch (error) {
-  failures.push(`windows suite could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await Promise.all(workers);
 }
 
-function counts(suite, exitCode) {
+try {
+  await windowsSuites();
+} catch (error) {
+  failures.push(`the Windows suites could not run: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+function counts({ suite, label, exitCode }) {
   const file = join(resultsDir, `${suite}.json`);
   if (!existsSync(file)) {
-    failures.push(`${suite} suite wrote no results (exit ${exitCode})`);
+    failures.push(`${label}: wrote no results (exit ${exitCode})`);
     return { passed: 0, failed: 0, skipped: 0 };
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -52,17 +108,24 @@ function counts(suite, exitCode) {
     failed: report.numFailedTests,
     skipped: report.numPendingTests + report.numTodoTests,
   };
-  if (report.numTotalTests === 0) failures.push(`${suite} suite executed no tests`);
-  if (report.numFailedTestSuites > 0) failures.push(`${suite} suite: ${report.numFailedTestSuites} file(s) failed to run`);
-  if (exitCode !== 0) failures.push(`${suite} suite exited ${exitCode}`);
-  process.stdout.write(`${suite}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped\n`);
+  // Skipped tests prove nothing: a suite must have run (and passed) tests of its own.
+  if (result.passed + result.failed === 0) failures.push(`${label}: executed no tests (${result.skipped} skipped)`);
+  if (report.numFailedTestSuites > 0) failures.push(`${label}: ${report.numFailedTestSuites} file(s) failed to run`);
+  if (exitCode !== 0) failures.push(`${label}: exited ${exitCode}`);
+  process.stdout.write(`${label}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped\n`);
+  for (const file of report.testResults ?? []) {
+    for (const test of file.assertionResults ?? []) {
+      if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') process.stdout.write(`  skipped: ${test.fullName}\n`);
+    }
+  }
   return result;
 }
 
-process.stdout.write('\n=== summary\n');
-const all = [counts('portable', portable.status), counts('windows', windowsExit)];
+process.stdout.write(`\n=== summary (${elapsed()})\n`);
+const all = suites.map(counts);
 for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
 const passed = all.reduce((n, r) => n + r.passed, 0);
 const failed = all.reduce((n, r) => n + r.failed, 0);
-process.stdout.write(`${passed} passed, ${failed} failed\n`);
+const skipped = all.reduce((n, r) => n + r.skipped, 0);
+process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(failures.length > 0 || failed > 0 ? 1 : 0);

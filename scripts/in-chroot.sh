@@ -1,0 +1,16 @@
+#!/bin/sh
+# Runs a command inside a Debian chroot, in a mount namespace of its own (started by `unshare
+# --mount`): proc, sys, dev and the project are mounted for this command alone and vanish with
+# it, so nothing mounted is left under .cache/ for an `rm -rf` to walk into.
+#   in-chroot.sh <chroot dir> <project dir> <working dir> <command> [args...]
+set -e
+dir=$1
+project=$2
+cwd=$3
+shift 3
+mount -t proc proc "$dir/proc"
+mount --rbind /sys "$dir/sys"
+mount --rbind /dev "$dir/dev"
+mkdir -p "$dir$project"
+mount --bind "$project" "$dir$project"
+exec chroot "$dir" /bin/sh -c 'cd "$0" && exec "$@"' "$cwd" "$@"
