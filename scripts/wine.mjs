@@ -72,23 +72,33 @@ function ensureWineRoot(release) {
   }
   const dir = join(cacheDir, `debian-${release}`);
   if (existsSync(join(dir, '.mio-ts-ready'))) return dir;
-  for (const tool of ['debootstrap', 'unshare']) {
-    try {
-      run('sh', ['-c', `command -v ${tool}`]);
-    } catch {
-      aptInstall([tool === 'unshare' ? 'util-linux' : tool]);
-    }
-  }
+  // By path: root's PATH need not hold the sbin directories.
+  const debootstrap = '/usr/sbin/debootstrap';
+  if (!existsSync(debootstrap)) aptInstall(['debootstrap']);
   assertRoot(`a Debian ${release} chroot for its Wine`);
   const partial = `${dir}.partial`;
   log(`making a Debian ${release} chroot with its wine64 (debootstrap, once; a few minutes)...`);
-  rmSync(partial, { recursive: true, force: true });
-  execFileSync('debootstrap', ['--variant=minbase', '--include=wine64,ca-certificates', release, partial, DEBIAN_MIRROR], { stdio: ['ignore', 'ignore', 'inherit'] });
+  removeTree(partial);
+  execFileSync(debootstrap, ['--variant=minbase', '--include=wine64,ca-certificates', release, partial, DEBIAN_MIRROR], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (findWineIn(partial) === undefined) throw new Error(`debootstrap of ${release} finished but has no wine64 binary`);
-  rmSync(dir, { recursive: true, force: true });
+  removeTree(dir);
   renameSync(partial, dir);
   writeFileSync(join(dir, '.mio-ts-ready'), `${new Date().toISOString()}\n`);
   return dir;
+}
+
+/**
+ * Removes a directory tree after unmounting whatever an interrupted debootstrap left mounted in
+ * it (proc, sys): rm must never walk into a mounted file system.
+ */
+function removeTree(dir) {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point) => point !== undefined && (point === dir || point.startsWith(`${dir}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mounts) execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** `hosts` for name lookups inside the chroot (vitest resolves localhost); refreshed each run. */
