@@ -52,6 +52,9 @@ export class SourceDuplex extends Duplex {
   #connecting = false;
   #wantRead = false;
   #reading = false;
+  /** A read ran into WouldBlock, so READABLE is armed: only its event resumes reading. */
+  #awaitingReadable = false;
+  #readScheduled = false;
   #pendingWrite: PendingWrite | undefined;
   #pendingFinal: ((error?: Error | null) => void) | undefined;
   #refd = true;
@@ -107,7 +110,21 @@ export class SourceDuplex extends Duplex {
 
   override _read(): void {
     this.#wantRead = true;
-    if (this.#channel !== undefined && !this.#connecting) this.#readLoop();
+    // Armed after a WouldBlock: reading now would only ask the kernel again for nothing.
+    if (this.#awaitingReadable) return;
+    // Never read synchronously here: Node calls _read() again from inside push() and from its
+    // own nextTick loops, and a socket that always has data would never give the event loop
+    // (and every other connection) a turn.
+    this.#scheduleRead();
+  }
+
+  #scheduleRead(): void {
+    if (this.#readScheduled) return;
+    this.#readScheduled = true;
+    setImmediate(() => {
+      this.#readScheduled = false;
+      if (this.#wantRead && this.#channel !== undefined && !this.#connecting) this.#readLoop();
+    });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -180,7 +197,11 @@ export class SourceDuplex extends Duplex {
       this.#connected();
       return;
     }
-    if ((readiness & READ_READY) !== 0 && this.#wantRead) this.#readLoop();
+    if ((readiness & READ_READY) !== 0) {
+      // The edge is consumed whether or not we read now: _read() must not wait for another.
+      this.#awaitingReadable = false;
+      if (this.#wantRead) this.#readLoop();
+    }
     if ((readiness & (Readiness.WRITABLE | Readiness.WRITE_CLOSED)) !== 0) {
       if (this.#pendingWrite !== undefined) this.#flush();
       else if (this.#pendingFinal !== undefined) {
@@ -237,7 +258,10 @@ export class SourceDuplex extends Duplex {
         const buffer = (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
         const n = channel.read(buffer);
         // WouldBlock re-armed READABLE: the next event resumes us.
-        if (n === WOULD_BLOCK) return;
+        if (n === WOULD_BLOCK) {
+          this.#awaitingReadable = true;
+          return;
+        }
         if (n === 0) {
           this.#wantRead = false;
           this.push(null);
@@ -260,9 +284,7 @@ export class SourceDuplex extends Duplex {
         }
       }
       // Still readable after a full round: yield to other sources, then continue.
-      setImmediate(() => {
-        if (this.#wantRead) this.#readLoop();
-      });
+      this.#scheduleRead();
     } catch (error) {
       this.destroy(error as Error);
     } finally {
