@@ -16,6 +16,7 @@ import {
   type NamedPipeOptions,
 } from '../../src/index.js';
 import { NativeMemory, advapi32, kernel32, loadKoffi } from '../../src/sys/windows/ffi/index.js';
+import { CompletionPump } from '../../src/sys/windows/completion-pump.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -652,9 +653,16 @@ describe('NamedPipe: nothing leaks', () => {
     return pair;
   }
 
+  /** A snapshot once the waiting threads of earlier Polls have exited (each holds handles). */
+  async function quietSnapshot(): Promise<{ blocks: number; handles: number }> {
+    for (let i = 0; i < 250 && CompletionPump.liveThreads > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    return snapshot();
+  }
+
   async function settle(before: { blocks: number; handles: number }): Promise<void> {
-    // Handles of other subsystems may come and go for a moment; give them a chance.
-    for (let i = 0; i < 50 && (NativeMemory.liveBlocks !== before.blocks || kernel32.getProcessHandleCount() !== before.handles); i++) {
+    // Handles of other subsystems (and of a Poll's exiting waiting thread) may come and go for a
+    // moment; give them a chance.
+    for (let i = 0; i < 50 && (CompletionPump.liveThreads > 0 || NativeMemory.liveBlocks !== before.blocks || kernel32.getProcessHandleCount() !== before.handles); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -667,7 +675,7 @@ describe('NamedPipe: nothing leaks', () => {
   });
 
   it('closing pipes with I/O pending, then polling, then closing the Poll', async () => {
-    const before = snapshot();
+    const before = await quietSnapshot();
     const poll = new Poll();
     const events = new Events(16);
     await poll.pollAsync(events, { timeout: 0 });
@@ -685,7 +693,7 @@ describe('NamedPipe: nothing leaks', () => {
   });
 
   it('closing pipes with I/O pending and the Poll right after', async () => {
-    const before = snapshot();
+    const before = await quietSnapshot();
     const poll = new Poll();
     const pair = await busyPair(poll);
     pair.server.close();
@@ -696,7 +704,7 @@ describe('NamedPipe: nothing leaks', () => {
   });
 
   it('closing the Poll first, with I/O pending, then the pipes (mio #1944)', async () => {
-    const before = snapshot();
+    const before = await quietSnapshot();
     const poll = new Poll();
     const pair = await busyPair(poll);
     poll.close();
@@ -709,7 +717,7 @@ describe('NamedPipe: nothing leaks', () => {
   });
 
   it('disconnect cycles with reads pending free the abandoned buffers', async () => {
-    const before = snapshot();
+    const before = await quietSnapshot();
     const poll = new Poll();
     const srv = NamedPipe.create(pipeName());
     const name = srv.name;

@@ -65,11 +65,18 @@ export class WindowsSelector implements Selector {
   #remoteHandler: (() => void) | undefined;
   /** Shared with every Waker and RemoteRegistry: they stop posting before the port closes. */
   readonly #lifetime = createPortLifetime();
-  /** Posted to make a background pump exit. */
+  /** Posted to make a waiting pump exit. */
   readonly #stopMarker: NativeMemory;
+  /** The thread that waits on the port for selectAsync() and the background wait; made on first use. */
   #pump: CompletionPump | undefined;
-  #pumpStopped: Promise<void> | undefined;
-  #asyncWait: Promise<unknown> | undefined;
+  #pumpExited: Promise<void> | undefined;
+  /** Who gets the pump's next batch: a pending selectAsync(), or the background wait. */
+  #batchConsumer: ((completions: Completion[]) => void) | undefined;
+  #pumpFailure: Error | undefined;
+  /** A selectAsync() is waiting for its batch. */
+  #asyncWaiting = false;
+  /** startBackgroundWait() is running: the pump waits again after every batch. */
+  #background = false;
   #closed = false;
   #tornDown = false;
 
@@ -163,53 +170,89 @@ export class WindowsSelector implements Selector {
   }
 
   /**
-   * Hands the waiting to a worker thread: completions come back as messages and their events
+   * Hands the waiting to the pump for good: completions come back as messages and their events
    * go to `deliver`, on this thread. While it runs, select() and selectAsync() are refused.
    */
   startBackgroundWait(deliver: (batch: EventBatch) => void): BackgroundWait {
     this.#assertOpen();
     this.#assertNotWaiting();
-    const sink = (batch: { token: Token; readiness: ReadinessBits }[]): EventSink => ({ push: (token, readiness) => batch.push({ token, readiness }) });
-    const stopOnExit = (): void => this.#postStop();
-    let stopped!: () => void;
-    this.#pumpStopped = new Promise<void>((resolve) => (stopped = resolve));
-    this.#pump = new CompletionPump({
-      port: this.#port.handle,
-      stopMarker: this.#stopMarker.address,
-      capacity: 1024,
-      onCompletions: (completions) => {
-        const batch: { token: Token; readiness: ReadinessBits }[] = [];
-        const into = sink(batch);
-        for (const completion of completions) this.#dispatch(completion, into);
-        if (!this.#closed) this.#updateSockets();
-        if (batch.length > 0) deliver(batch);
-      },
-      onExit: () => {
-        process.off('exit', stopOnExit);
-        this.#pump = undefined;
-        this.#pumpStopped = undefined;
-        if (this.#closed) this.#teardown();
-        stopped();
-      },
-    });
-    // A pump blocked in the kernel would hold the process open at exit: release it first.
-    process.on('exit', stopOnExit);
+    const pump = this.#ensurePump();
+    const done = this.#pumpExited ?? Promise.resolve();
+    this.#background = true;
+    this.#batchConsumer = (completions) => {
+      const batch: EventBatch = [];
+      const sink: EventSink = { push: (token, readiness) => batch.push({ token, readiness }) };
+      for (const completion of completions) this.#dispatch(completion, sink);
+      if (!this.#closed) this.#updateSockets();
+      // Wait again before delivering: a handler that closes the Poll stops the pump itself.
+      pump.release();
+      if (batch.length > 0) deliver(batch);
+    };
     this.#updateSockets();
-    const pump = this.#pump;
-    const done = this.#pumpStopped;
+    pump.release();
     return {
       ref: () => pump.ref(),
       unref: () => pump.unref(),
       stop: () => {
-        if (pump.running) this.#postStop();
+        this.#stopPump();
         return done;
       },
     };
   }
 
-  #postStop(): void {
-    if (!this.#port.closed) this.#port.post(0n, 0, this.#stopMarker.address);
-    this.#pump?.release();
+  /** The pump, made on first use; unref'd while nobody waits. */
+  #ensurePump(): CompletionPump {
+    if (this.#pumpFailure !== undefined) throw this.#pumpFailure;
+    if (this.#pump !== undefined) return this.#pump;
+    let exited!: () => void;
+    this.#pumpExited = new Promise<void>((resolve) => (exited = resolve));
+    // A pump blocked in the kernel would hold the process open at exit: release it first.
+    const stopOnExit = (): void => this.#stopPump();
+    process.on('exit', stopOnExit);
+    const pump = new CompletionPump({
+      port: this.#port.handle,
+      stopMarker: this.#stopMarker.address,
+      capacity: 1024,
+      onCompletions: (completions) => {
+        const consumer = this.#batchConsumer;
+        if (consumer !== undefined) consumer(completions);
+        // Nobody waits any more (an aborted wait): an edge is reported once, keep its events.
+        else this.#keep(completions);
+      },
+      onFailed: (error) => {
+        this.#pumpFailure = new InvalidStateError('ERR_POLL_FAILED', `waiting on the completion port failed (Win32 error ${error})`);
+      },
+      onExit: () => {
+        process.off('exit', stopOnExit);
+        this.#pump = undefined;
+        this.#pumpExited = undefined;
+        this.#background = false;
+        const consumer = this.#batchConsumer;
+        this.#batchConsumer = undefined;
+        if (this.#closed) this.#teardown();
+        // A wait still pending gets an empty batch: it sees the close (or the failure).
+        consumer?.([]);
+        exited();
+      },
+    });
+    pump.unref();
+    this.#pump = pump;
+    return pump;
+  }
+
+  /** Ends the pump: a waiting one through the port, an idle one directly. */
+  #stopPump(): void {
+    const pump = this.#pump;
+    if (pump === undefined) return;
+    if (pump.waiting) {
+      if (!this.#port.closed) this.#port.post(0n, 0, this.#stopMarker.address);
+    } else pump.exit();
+  }
+
+  /** Completions that arrived for nobody: their events wait in the overflow for the next wait. */
+  #keep(completions: Completion[]): void {
+    const sink: EventSink = { push: (token, readiness) => this.#overflow.push({ token, readiness }) };
+    for (const completion of completions) this.#dispatch(completion, sink);
   }
 
   select(events: Events, timeoutMs: number | undefined): void {
@@ -237,32 +280,26 @@ export class WindowsSelector implements Selector {
     this.#assertOpen();
     this.#assertNotWaiting();
     signal?.throwIfAborted();
-    const entries = this.#entriesFor(events);
     events.clear();
     this.#drainOverflow(events);
-    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
-    let wait = events.length > 0 ? 0 : timeoutMs;
-    if (events.length > 0) {
-      // Events are at hand already: collect what else is ready without a trip to a worker thread.
+    if (events.length > 0 || timeoutMs === 0) {
+      // Events are at hand already, or only what is ready is wanted: no trip to the pump.
+      const entries = this.#entriesFor(events);
       this.#updateSockets();
       if (events.length < events.capacity) this.#port.getMany(entries, 0, events.capacity - events.length);
       else entries.setLength(0);
       this.#feed(entries, events);
       return;
     }
+    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+    let wait = timeoutMs;
     const onAbort = (): void => this.#interruptWait();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
         this.#updateSockets();
-        const waiting = this.#port.getManyAsync(entries, wait === undefined ? undefined : Math.ceil(wait), events.capacity - events.length);
-        this.#asyncWait = waiting;
-        try {
-          await waiting;
-        } finally {
-          this.#asyncWait = undefined;
-        }
-        this.#feed(entries, events);
+        const completions = await this.#waitOnPump(wait);
+        this.#feed(completions, events);
         if (this.#closed) {
           this.#teardown();
           return;
@@ -284,21 +321,39 @@ export class WindowsSelector implements Selector {
     }
   }
 
+  /**
+   * One wait of the pump, ref'd like a pending net handle; a timeout posts the interrupt marker.
+   * The pump's entries belong to its thread until the batch is back.
+   */
+  #waitOnPump(timeoutMs: number | undefined): Promise<Completion[]> {
+    const pump = this.#ensurePump();
+    return new Promise<Completion[]>((resolve, reject) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.#interruptWait(), Math.ceil(timeoutMs));
+      this.#asyncWaiting = true;
+      this.#batchConsumer = (completions) => {
+        this.#batchConsumer = undefined;
+        this.#asyncWaiting = false;
+        clearTimeout(timer);
+        pump.unref();
+        if (this.#pumpFailure !== undefined && !this.#closed) reject(this.#pumpFailure);
+        else resolve(completions);
+      };
+      pump.ref();
+      pump.release();
+    });
+  }
+
   /** Closes the port after every poll in flight has reported back; idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     markClosed(this.#lifetime);
-    if (this.#pump !== undefined) {
-      // The pump exits after forwarding what it dequeued; teardown runs then.
-      this.#postStop();
+    if (this.#pump?.waiting === true) {
+      // The pump may be in the kernel: it exits after forwarding what it dequeued; teardown runs then.
+      this.#stopPump();
       return;
     }
-    if (this.#asyncWait !== undefined) {
-      // The wait's entries belong to a koffi worker thread until it returns; it tears down then.
-      this.#interruptWait();
-      return;
-    }
+    this.#stopPump();
     this.#teardown();
   }
 
@@ -352,7 +407,7 @@ export class WindowsSelector implements Selector {
   #queue(state: SockState): void {
     this.#updateQueue.add(state);
     // A wait is running on another thread: issue the poll now so that wait sees it.
-    if (this.#asyncWait !== undefined || this.#pump !== undefined) this.#updateSockets();
+    if (this.#pump?.waiting === true) this.#updateSockets();
   }
 
   #updateSockets(): void {
@@ -364,13 +419,13 @@ export class WindowsSelector implements Selector {
     }
   }
 
-  #feed(entries: CompletionEntries, events: Events): void {
+  #feed(completions: Iterable<Completion>, events: Events): void {
     const sink: EventSink = {
       push: (token, readiness) => {
         if (!events.push(token, readiness)) this.#overflow.push({ token, readiness });
       },
     };
-    for (const completion of entries) this.#dispatch(completion, sink);
+    for (const completion of completions) this.#dispatch(completion, sink);
   }
 
   #dispatch(completion: Completion, sink: EventSink): void {
@@ -450,6 +505,6 @@ export class WindowsSelector implements Selector {
   }
 
   #assertNotWaiting(): void {
-    if (this.#asyncWait !== undefined || this.#pump !== undefined) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
+    if (this.#asyncWaiting || this.#background) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
   }
 }
