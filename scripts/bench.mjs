@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { renderCharts } from './bench-charts.mjs';
+import { updateReadme } from './bench-readme.mjs';
 import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
 import { cacheDir, provision, root, toWindowsPath } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
@@ -310,6 +311,7 @@ log(`results merged into ${RESULTS}${failures > 0 ? ` (${failures} run(s) failed
 try {
   // The charts show the default runtime's figures.
   if (RESULTS.endsWith('results.json')) for (const file of renderCharts(results)) log(`chart ${file}`);
+  if (updateReadme(RESULTS, runtime?.id ?? defaultRuntimeId)) log('README.md: the side-by-side table regenerated');
 } catch (error) {
   log(`rendering the charts failed: ${error instanceof Error ? error.message : String(error)}`);
   failures++;

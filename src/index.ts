@@ -11,7 +11,7 @@ export { IoSource } from './core/io-source.js';
 export { type Source } from './core/source.js';
 export { WOULD_BLOCK, isWouldBlock, type WouldBlock } from './core/would-block.js';
 export type { WakerTarget } from './core/selector.js';
-export { SystemError, InvalidArgumentError, InvalidStateError, UnsupportedPlatformError } from './core/errors.js';
+export { SystemError, InvalidArgumentError, InvalidStateError, OutOfRangeError, UnsupportedPlatformError } from './core/errors.js';
 export { isSupportedPlatform } from './sys/index.js';
 export { RemoteRegistry, shareRegistry, type RegistryHandle } from './core/remote-registry.js';
 export type { RemoteCommandTarget } from './core/selector.js';

@@ -35,6 +35,15 @@ export class InvalidArgumentError extends TypeError {
   }
 }
 
+/** A number outside the range an option or argument allows, rejected before any native call. */
+export class OutOfRangeError extends RangeError {
+  readonly code = 'ERR_OUT_OF_RANGE';
+  constructor(name: string, range: string, received: unknown) {
+    super(`The value of "${name}" is out of range. It must be ${range}. Received ${String(received)}`);
+    this.name = 'OutOfRangeError';
+  }
+}
+
 /** A call that is not valid in the object's current state (closed Poll, registered twice...). */
 export class InvalidStateError extends Error {
   readonly code: string;

@@ -1,6 +1,6 @@
 // mio's Poll: waits for readiness of registered sources. poll() blocks its thread (for worker
-// threads and tests); pollAsync() and for-await wait on a koffi worker thread instead, so the
-// event loop keeps running and nothing busy-polls.
+// threads and tests); pollAsync() and for-await wait on a thread of the Poll's own instead (not
+// one of libuv's threadpool), so the event loop keeps running and nothing busy-polls.
 import { createSelector } from '../sys/index.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import type { Event } from './event.js';

@@ -42,7 +42,8 @@ export interface NamedPipeOptions {
 const PIPE_PREFIX = '\\\\.\\pipe\\';
 const MAX_NAME_LENGTH = 256;
 const DEFAULT_BUFFER_SIZE = 64 * 1024;
-const MAX_BUFFER_SIZE = 0x4000_0000;
+// Each read holds a native buffer this big: larger buys nothing but memory.
+const MAX_BUFFER_SIZE = 16 * 1024 * 1024;
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string') throw new InvalidArgumentError(`a pipe name must be a string like \\\\.\\pipe\\name, got ${typeof name}`);

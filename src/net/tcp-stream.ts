@@ -1,6 +1,6 @@
 // mio's TcpStream: a non-blocking TCP connection. connect() returns at once; completion is
 // reported as WRITABLE and failure as an error event, after which takeError() says why.
-import { InvalidArgumentError, InvalidStateError, type SystemError } from '../core/errors.js';
+import { InvalidArgumentError, type SystemError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { Readiness } from '../core/readiness.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
@@ -181,10 +181,8 @@ export class TcpStream extends SocketSource {
 
 
   #receive(buffer: Uint8Array, flags: number): number | WouldBlock {
-    if (buffer.length === 0) {
-      if (this.owned.closed) throw new InvalidStateError('ERR_SOCKET_CLOSED', 'the TcpStream is closed');
-      return 0;
-    }
+    // 0 means end of stream: an empty buffer could never tell it apart.
+    if (buffer.length === 0) throw new InvalidArgumentError('the buffer to read into must not be empty');
     return this.owned.doIo((socket) => {
       const n = ws2_32.recv(socket, buffer, Math.min(buffer.length, 0x7fffffff), flags);
       if (n > 0) return n;

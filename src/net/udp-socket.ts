@@ -1,7 +1,7 @@
 // mio's UdpSocket: non-blocking datagrams. Empty datagrams are real datagrams; an ICMP
 // port-unreachable never breaks the socket (SIO_UDP_CONNRESET is switched off at creation).
 import { isIPv4, isIPv6 } from 'node:net';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, OutOfRangeError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
@@ -43,9 +43,19 @@ export interface Datagram {
   address: SocketAddress;
 }
 
+// No UDP datagram carries more (65,535 less the 8-byte header; IPv4 allows 20 bytes less, which
+// the OS reports as EMSGSIZE): a longer buffer is refused before its length reaches an int.
+const MAX_DATAGRAM = 65_527;
+
 function checkBuffer(buffer: unknown): Uint8Array {
   if (!(buffer instanceof Uint8Array)) throw new InvalidArgumentError('buffer must be a Buffer or Uint8Array');
   return buffer;
+}
+
+function checkDatagram(buffer: unknown): Uint8Array {
+  const data = checkBuffer(buffer);
+  if (data.length > MAX_DATAGRAM) throw new OutOfRangeError('datagram length', `at most ${MAX_DATAGRAM} bytes`, data.length);
+  return data;
 }
 
 export class UdpSocket extends SocketSource {
@@ -68,7 +78,7 @@ export class UdpSocket extends SocketSource {
 
   /** Bytes sent (the whole datagram), or WOULD_BLOCK. */
   sendTo(buffer: Uint8Array, target: AddressInput): number | WouldBlock {
-    const data = checkBuffer(buffer);
+    const data = checkDatagram(buffer);
     const endpoint = parseAddress(target);
     const encoded = encodeEndpoint(this.#mapped(endpoint));
     return this.owned.doIo((socket) => {
@@ -97,7 +107,7 @@ export class UdpSocket extends SocketSource {
   }
 
   send(buffer: Uint8Array): number | WouldBlock {
-    const data = checkBuffer(buffer);
+    const data = checkDatagram(buffer);
     return this.owned.doIo((socket) => {
       const n = ws2_32.send(socket, data, data.length, 0);
       if (n >= 0) return n;

@@ -1,8 +1,8 @@
 // The event-loop driver: waits on a Poll and dispatches each event to the handler of its token
-// on the main thread. While some ref'd source uses it, it waits with pollAsync() (a koffi call on
-// a worker of libuv's pool: the cheapest wake-up, and it holds the process open, like a ref'd
-// net handle). While only unref'd sources remain, it hands the wait to a completion pump, a
-// worker thread that can be unref'd, so the process may exit. With no sources it does not wait.
+// on the main thread. While some ref'd source uses it, it waits with pollAsync(), which holds the
+// process open like a ref'd net handle. While only unref'd sources remain, it hands the wait to
+// the Poll's waiting thread for good, unref'd, so the process may exit. Both wait on that thread,
+// never on libuv's threadpool. With no sources it does not wait.
 import { InvalidStateError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
 import { Poll } from '../core/poll.js';

@@ -4,6 +4,7 @@
 // pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after
 // a WouldBlock.
 import { Duplex, type DuplexOptions } from 'node:stream';
+import { OutOfRangeError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { Readiness, type ReadinessBits } from '../core/readiness.js';
 import type { Source } from '../core/source.js';
@@ -37,7 +38,18 @@ export interface SourceDuplexOptions extends DuplexOptions {
 
 const READ_READY = Readiness.READABLE | Readiness.READ_CLOSED;
 const DEFAULT_CHUNK = 64 * 1024;
+const MAX_CHUNK = 16 * 1024 * 1024;
 const DEFAULT_READS_PER_EVENT = 32;
+const MAX_READS_PER_EVENT = 1024;
+
+/** An integer option within [min, max], or the default when absent; OutOfRangeError otherwise. */
+function integerOption(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new OutOfRangeError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
 
 interface PendingWrite {
   data: Uint8Array;
@@ -67,11 +79,14 @@ export class SourceDuplex extends Duplex {
 
   constructor(options: SourceDuplexOptions = {}) {
     const { driver, readChunkSize, maxReadsPerEvent, ...duplexOptions } = options;
+    // Checked before anything is opened: 0 or NaN reads would spin or end every stream at once.
+    const chunkSize = integerOption('readChunkSize', readChunkSize, 1, MAX_CHUNK, DEFAULT_CHUNK);
+    const readsPerEvent = integerOption('maxReadsPerEvent', maxReadsPerEvent, 1, MAX_READS_PER_EVENT, DEFAULT_READS_PER_EVENT);
     super({ allowHalfOpen: false, ...duplexOptions });
     this.driver = driver ?? Driver.shared();
     this.#hold = this.driver.hold();
-    this.#chunkSize = readChunkSize ?? DEFAULT_CHUNK;
-    this.#readsPerEvent = maxReadsPerEvent ?? DEFAULT_READS_PER_EVENT;
+    this.#chunkSize = chunkSize;
+    this.#readsPerEvent = readsPerEvent;
   }
 
   /** The channel, once attached. */

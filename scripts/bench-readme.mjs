@@ -1,0 +1,61 @@
+// Writes the README's table of side-by-side benchmark figures from a results file, between the
+// markers `<!-- bench-table:<runtime> begin -->` and `<!-- bench-table:<runtime> end -->`: no
+// figure in that table is typed by hand. `npm run bench` calls it; by hand:
+//   node scripts/bench-readme.mjs [bench/results.json]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const MODES = ['pinned', 'unpinned'];
+
+const format = (value) => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: value >= 100 ? 0 : 2 }) : String(value));
+
+/** The Markdown table of every comparison (values and ratios to the baseline) in `results`. */
+export function benchTable(results) {
+  const rows = ['| Benchmark | Measure | Mode | Values | Ratio to baseline |', '| --- | --- | --- | --- | --- |'];
+  for (const [name, entry] of Object.entries(results.benchmarks ?? {})) {
+    for (const mode of MODES) {
+      const run = entry.runs?.[mode];
+      for (const comparison of run?.results?.comparisons ?? []) {
+        const values = Object.entries(comparison.values ?? {})
+          .map(([label, value]) => `${label}: ${format(value)}`)
+          .join('; ');
+        const ratios = Object.entries(comparison.ratios ?? {})
+          .map(([label, ratio]) => `${label}: ${format(ratio)}x`)
+          .join('; ');
+        rows.push(`| ${name} | ${comparison.title} (${comparison.unit}) | ${mode} | ${values} | vs ${comparison.baseline}: ${ratios} |`);
+      }
+    }
+  }
+  const runs = Object.values(results.benchmarks ?? {}).flatMap((entry) => MODES.map((mode) => entry.runs?.[mode]).filter(Boolean));
+  const commits = [...new Set(runs.map((run) => run.source?.commit).filter(Boolean))].join(', ');
+  const dates = runs.map((run) => run.date).filter(Boolean).sort();
+  const wine = results.machine?.wine ?? 'native Windows';
+  const node = results.machine?.windowsNode ?? 'unknown';
+  const header = `Generated from the results file by scripts/bench-readme.mjs: ${wine}, Windows Node.js ${node}, runs ${dates[0]?.slice(0, 10) ?? '?'} to ${dates.at(-1)?.slice(0, 10) ?? '?'} (commit ${commits || '?'}). Pinned: \`taskset -c 0\`.`;
+  return `${header}\n\n${rows.join('\n')}`;
+}
+
+/** Replaces the block of `runtime` in README.md with the table of `resultsPath`; false if no markers. */
+export function updateReadme(resultsPath, runtime) {
+  const readmePath = join(root, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const begin = `<!-- bench-table:${runtime} begin -->`;
+  const end = `<!-- bench-table:${runtime} end -->`;
+  const from = readme.indexOf(begin);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) return false;
+  const results = JSON.parse(readFileSync(resultsPath, 'utf8'));
+  writeFileSync(readmePath, `${readme.slice(0, from + begin.length)}\n${benchTable(results)}\n${readme.slice(to)}`);
+  return true;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const resultsPath = process.argv[2] ?? join(root, 'bench', 'results.json');
+  const runtime = /results-(.+)\.json$/.exec(resultsPath)?.[1] ?? 'wine10-node22';
+  if (!updateReadme(resultsPath, runtime)) {
+    process.stderr.write(`README.md has no bench-table:${runtime} markers\n`);
+    process.exit(1);
+  }
+}
