@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'portable',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.win.test.ts'],
+          exclude: ['test/**/*.win.test.ts', 'test/**/*.launcher.test.ts'],
         },
       },
       {
@@ -20,6 +20,14 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',
+        },
+      },
+      {
+        test: {
+          // The Linux launcher end to end (host Node driving Windows processes under Wine).
+          name: 'launcher',
+          include: ['test/**/*.launcher.test.ts'],
+          testTimeout: 180_000,
         },
       },
     ],

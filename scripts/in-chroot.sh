@@ -13,4 +13,9 @@ mount --rbind /sys "$dir/sys"
 mount --rbind /dev "$dir/dev"
 mkdir -p "$dir$project"
 mount --bind "$project" "$dir$project"
+# Wine 10 complains on every start without a private runtime directory.
+runtime_dir=/run/user/$(id -u)
+mkdir -p "$dir$runtime_dir"
+chmod 700 "$dir$runtime_dir"
+export XDG_RUNTIME_DIR="$runtime_dir"
 exec /usr/sbin/chroot "$dir" /bin/sh -c 'cd "$0" && exec "$@"' "$cwd" "$@"

@@ -96,6 +96,13 @@ try {
   failures.push(`the Windows suites could not run: ${error instanceof Error ? error.message : String(error)}`);
 }
 
+if (!onWindows) {
+  // The Linux launcher end to end: host processes on both sides of a relay under Wine.
+  process.stdout.write(`\n=== launcher suite (${elapsed()})\n`);
+  const launcher = spawnSync(process.execPath, [vitest, 'run', '--project', 'launcher', ...reporters('launcher')], { cwd: root, stdio: 'inherit' });
+  suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}, default runtime)`, exitCode: launcher.status });
+}
+
 function counts({ suite, label, exitCode }) {
   const file = join(resultsDir, `${suite}.json`);
   if (!existsSync(file)) {
