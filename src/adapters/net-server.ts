@@ -1,7 +1,7 @@
 // The node:net Server of the drop-in: listens with a TcpListener driven by the event-loop
 // driver, and emits each accepted connection as a drop-in Socket.
 import { lookup } from 'node:dns';
-import { EventEmitter, on } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
@@ -29,6 +29,9 @@ export interface ListenOptions {
 
 // Accepts per readiness event before yielding, so one busy listener cannot starve the rest.
 const ACCEPTS_PER_EVENT = 64;
+// Connections a `for await` loop may have accepted and not yet taken; past that the server stops
+// accepting and the backlog waits in the kernel.
+const ITERATOR_AHEAD = 1;
 
 /** A drop-in for `net.Server` over mio-ts TCP. */
 export class Server extends EventEmitter {
@@ -42,6 +45,8 @@ export class Server extends EventEmitter {
   #refd = true;
   readonly #hold: DriverHold;
   #closing = false;
+  /** Pull-driven accepting (a `for await` loop is behind): no accept() until it takes more. */
+  #acceptPaused = false;
 
   constructor(options: ServerOptions = {}, connectionListener?: (socket: Socket) => void) {
     super();
@@ -149,15 +154,51 @@ export class Server extends EventEmitter {
     return this;
   }
 
-  /** `for await (const socket of server)`: connections until the server closes. */
+  /**
+   * `for await (const socket of server)`: connections until the server closes, accepted only as
+   * the loop takes them (named-pipe servers accept ahead: a pipe instance is always waiting).
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<Socket> {
-    const controller = new AbortController();
-    this.once('close', () => controller.abort());
+    const queue: Socket[] = [];
+    let wake: (() => void) | undefined;
+    let closed = false;
+    const onConnection = (socket: Socket): void => {
+      queue.push(socket);
+      if (queue.length >= ITERATOR_AHEAD) this.#acceptPaused = true;
+      wake?.();
+    };
+    const onClose = (): void => {
+      closed = true;
+      wake?.();
+    };
+    this.on('connection', onConnection);
+    this.once('close', onClose);
     try {
-      for await (const [socket] of on(this, 'connection', { signal: controller.signal })) yield socket as Socket;
-    } catch (error) {
-      if (!controller.signal.aborted) throw error;
+      for (;;) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          if (queue.length < ITERATOR_AHEAD) this.#resumeAccepting();
+          yield next;
+          continue;
+        }
+        if (closed) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      this.off('connection', onConnection);
+      this.off('close', onClose);
+      // Accepted for a loop that is gone: nobody will ever serve them.
+      for (const socket of queue.splice(0)) socket.destroy();
+      this.#resumeAccepting();
     }
+  }
+
+  #resumeAccepting(): void {
+    if (!this.#acceptPaused) return;
+    this.#acceptPaused = false;
+    // No WouldBlock was seen while paused, so READABLE is not armed: accept now.
+    setImmediate(() => this.#acceptSome());
   }
 
   #listenPipe(path: string, callback: (() => void) | undefined): this {
@@ -203,6 +244,8 @@ export class Server extends EventEmitter {
     const listener = this.#listener;
     if (listener === undefined) return;
     for (let i = 0; i < ACCEPTS_PER_EVENT; i++) {
+      // Stopping short of WouldBlock leaves READABLE unarmed: the kernel holds the backlog.
+      if (this.#acceptPaused) return;
       let accepted;
       try {
         accepted = listener.accept();

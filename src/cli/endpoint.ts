@@ -2,6 +2,7 @@
 // anything is opened.
 import { isIP } from 'node:net';
 import { parseAddress, type SocketAddress } from '../net/address.js';
+import { checkPipeName } from '../net/named-pipe.js';
 
 export type Endpoint =
   | { kind: 'tcp-listen'; address: SocketAddress }
@@ -19,8 +20,6 @@ export class EndpointError extends Error {
     this.name = 'EndpointError';
   }
 }
-
-const PIPE_PREFIX = /^\\\\[.?]\\pipe\\[^\\]/i;
 
 function listenAddress(text: string, spec: string): SocketAddress {
   // "[host:]port": a bare port listens on every address, like net's listen(port).
@@ -56,8 +55,12 @@ function tcpTarget(text: string, spec: string): { host: string; port: number } {
 }
 
 function pipePath(text: string, spec: string): string {
-  if (!PIPE_PREFIX.test(text)) throw new EndpointError(`bad endpoint ${JSON.stringify(spec)}: a pipe name looks like \\\\.\\pipe\\name`);
-  return text;
+  // The very check NamedPipe applies, so a relay that starts can open its pipes.
+  try {
+    return checkPipeName(text);
+  } catch (error) {
+    throw new EndpointError(`bad endpoint ${JSON.stringify(spec)}: ${(error as Error).message}`);
+  }
 }
 
 export function parseEndpoint(spec: string): Endpoint {

@@ -63,6 +63,8 @@ export class Relay extends EventEmitter {
           server.once('error', reject);
           server.listen({ port: from.address.port, host: from.address.address }, () => {
             server.off('error', reject);
+            // Later errors (an accept failing with EMFILE) are the relay's to report, not to die of.
+            server.on('error', (error: Error) => this.emit('link-error', error));
             const bound = server.address();
             this.emit('listening', bound === null || typeof bound === 'string' ? formatAddress(from.address) : `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`);
             resolve();

@@ -45,7 +45,8 @@ const DEFAULT_BUFFER_SIZE = 64 * 1024;
 // Each read holds a native buffer this big: larger buys nothing but memory.
 const MAX_BUFFER_SIZE = 16 * 1024 * 1024;
 
-function checkName(name: unknown): string {
+/** The name if NamedPipe.create()/open() would take it; InvalidArgumentError otherwise (no native call). */
+export function checkPipeName(name: unknown): string {
   if (typeof name !== 'string') throw new InvalidArgumentError(`a pipe name must be a string like \\\\.\\pipe\\name, got ${typeof name}`);
   if (name.length <= PIPE_PREFIX.length || name.slice(0, PIPE_PREFIX.length).toLowerCase() !== PIPE_PREFIX) {
     throw new InvalidArgumentError(`a pipe name must start with \\\\.\\pipe\\ and name a pipe, got ${JSON.stringify(name)}`);
@@ -102,7 +103,7 @@ export class NamedPipe implements Source, Disposable {
 
   /** Creates a server instance. Register it, then connect() to wait for a client. */
   static create(name: string, options?: NamedPipeOptions): NamedPipe {
-    const checkedName = checkName(name);
+    const checkedName = checkPipeName(name);
     const checked = checkOptions(options);
     const config = {
       name: checkedName,
@@ -122,7 +123,7 @@ export class NamedPipe implements Source, Disposable {
    * EBUSY when every instance is taken (retry later).
    */
   static open(name: string, options?: Pick<NamedPipeOptions, 'mode' | 'bufferSize'>): NamedPipe {
-    const checkedName = checkName(name);
+    const checkedName = checkPipeName(name);
     const checked = checkOptions(options);
     const config = {
       name: checkedName,

@@ -48,15 +48,16 @@ export class TcpListener extends SocketSource {
       const result = ws2_32.accept(socket, peer, peerLength);
       if (result.error === WSAEWOULDBLOCK) return WOULD_BLOCK;
       if (result.error !== 0) throw socketError('accept', result.error);
+      // Until fromAccepted() owns it, the accepted socket is closed on any failure here.
       try {
         // accept() does not carry WSA_FLAG_NO_HANDLE_INHERIT over: child processes must not get it.
         kernel32.setHandleNotInheritable(result.socket);
+        const endpoint = decodeEndpoint(peer);
+        return [TcpStream.fromAccepted(result.socket, endpoint.family), endpoint];
       } catch (error) {
         ws2_32.closeSocket(result.socket);
         throw error;
       }
-      const endpoint = decodeEndpoint(peer);
-      return [TcpStream.fromAccepted(result.socket, endpoint.family), endpoint];
     });
   }
 

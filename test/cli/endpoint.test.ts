@@ -18,7 +18,7 @@ describe('parseEndpoint', () => {
     expect(parseEndpoint(spec)).toEqual(expected);
   });
 
-  it.each(['', 'tcp', 'tcp:', 'tcp:host', 'tcp:exa_mple.com:80', 'tcp:example.com:0', 'tcp:1.2.3:80', 'tcp:127.0.0.1:0', 'tcp:127.0.0.1:70000', 'tcp-listen:abc', 'pipe:/tmp/sock', 'pipe:\\\\.\\pipe\\', 'ftp:1.2.3.4:21'])('rejects %j with an EndpointError', (spec) => {
+  it.each(['', 'tcp', 'tcp:', 'tcp:host', 'tcp:exa_mple.com:80', 'tcp:example.com:0', 'tcp:1.2.3:80', 'tcp:127.0.0.1:0', 'tcp:127.0.0.1:70000', 'tcp-listen:abc', 'pipe:/tmp/sock', 'pipe:\\\\.\\pipe\\', 'pipe:\\\\?\\pipe\\x', 'pipe-listen:\\\\.\\pipe\\a\\b', 'ftp:1.2.3.4:21'])('rejects %j with an EndpointError', (spec) => {
     expect(() => parseEndpoint(spec)).toThrow(EndpointError);
   });
 

@@ -119,7 +119,15 @@ export class WindowsSelector implements Selector {
     }
     this.#states.set(state.completionAddress, state);
     state.setInterest(afdFlagsForInterest(interest), token);
-    this.#queue(state);
+    try {
+      this.#queue(state);
+    } catch (error) {
+      // The first poll failed: nothing is registered, nothing may stay polled without an owner.
+      state.markDelete();
+      this.#updateQueue.delete(state);
+      this.#releaseIfDone(state);
+      throw error;
+    }
     return new SocketRegistrationImpl(this, state);
   }
 
