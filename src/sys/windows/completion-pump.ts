@@ -1,5 +1,5 @@
-// Waits on a completion port from a thread of its own (a worker) and forwards each batch of
-// completions to the owning thread as a copied message. It waits only when its owner grants a
+// Waits on a completion port from a thread of its own (a worker) and hands each batch of
+// completions to the owning thread through shared memory. It waits only when its owner grants a
 // wait (release()), so it never dequeues what nobody asked for, and it keeps libuv's threadpool
 // free: a koffi async call would hold one of its four threads for the whole wait. A worker can
 // be unref'd, so a process whose sources are all unref'd may exit while the pump waits.

@@ -178,7 +178,7 @@ export class WindowsSelector implements Selector {
   }
 
   /**
-   * Hands the waiting to the pump for good: completions come back as messages and their events
+   * Hands the waiting to the pump for good: completions come back in batches and their events
    * go to `deliver`, on this thread. While it runs, select() and selectAsync() are refused.
    */
   startBackgroundWait(deliver: (batch: EventBatch) => void): BackgroundWait {
