@@ -4,14 +4,19 @@
 //
 //   MIO_TS_RUNTIMES=wine10-node22,wine8-node22   only these runtimes (quick local work; CI runs all)
 //   MIO_TS_PARALLEL=1                            Windows suites one after another (default: 2 at once)
+//   MIO_TS_ORCHESTRATION=0                       skip the run of this script itself on Windows Node
+//   MIO_TS_RESULTS=.cache/results-x              where results go (relative to the project)
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectRuntimes } from './runtimes.mjs';
-import { cacheDir, provision, root } from './wine.mjs';
+import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
+import { provision, root, runWindowsNode } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
-const resultsDir = join(cacheDir, 'results');
+// Relative, so that a Windows Node under Wine finds it under the same name.
+const resultsRelative = process.env.MIO_TS_RESULTS ?? '.cache/results';
+const resultsDir = join(root, resultsRelative);
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 const onWindows = process.platform === 'win32';
@@ -32,14 +37,48 @@ function step(name, script, args) {
 step('lint', 'eslint/bin/eslint.js', ['.']);
 step('type check', 'typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']);
 // The Windows suites also load the built package (CommonJS consumers require it by name).
-step('build', 'typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+step('build', 'typescript/bin/tsc', ['-p', 'tsconfig.build.json', ...(process.env.MIO_TS_BUILD_DIR ? ['--outDir', process.env.MIO_TS_BUILD_DIR] : [])]);
 
 const vitest = 'node_modules/vitest/vitest.mjs';
-const reporters = (suite) => ['--reporter=default', '--reporter=json', `--outputFile.json=.cache/results/${suite}.json`];
+const reporters = (suite) => ['--reporter=default', '--reporter=json', `--outputFile.json=${resultsRelative}/${suite}.json`];
 
 process.stdout.write('\n=== portable suite\n');
 const portable = spawnSync(process.execPath, [vitest, 'run', '--project', 'portable', ...reporters('portable')], { cwd: root, stdio: 'inherit' });
 const suites = [{ suite: 'portable', label: `portable (host Node ${process.version})`, exitCode: portable.status }];
+
+/**
+ * The README's native-Windows instructions, proven: this very script run by a Windows Node (the
+ * default runtime), which takes its win32 branch (lint, type check, build, portable suite, the
+ * Windows suite natively). Its tests are counted on its own line, not again in the total.
+ */
+async function orchestrationOnWindowsNode() {
+  const label = `this script on Windows Node (${defaultRuntimeId})`;
+  process.stdout.write(`\n=== ${label} (${elapsed()})\n`);
+  const logPath = join(resultsDir, 'orchestration.log');
+  const logStream = createWriteStream(logPath);
+  let exitCode;
+  try {
+    exitCode = await runWindowsNode(['scripts/test.mjs'], {
+      name: 'orchestration',
+      runtime: selectRuntime(defaultRuntimeId),
+      timeoutMs: SUITE_TIMEOUT_MS,
+      // Its build goes elsewhere: the suite running beside it loads dist/.
+      env: { MIO_TS_RESULTS: `${resultsRelative}/win32`, MIO_TS_BUILD_DIR: '.cache/build-win32' },
+      stdout: logStream,
+      stderr: logStream,
+    });
+  } catch (error) {
+    failures.push(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await new Promise((resolve) => logStream.end(resolve));
+  const log = readFileSync(logPath, 'utf8');
+  const closing = log.split('\n').filter((line) => /^\d+ passed, \d+ failed/.test(line)).pop();
+  process.stdout.write(`${label}: exit ${exitCode}; its own summary: ${closing ?? 'none'} (log: ${logPath})\n`);
+  if (exitCode !== 0 || closing === undefined) {
+    process.stdout.write(log);
+    failures.push(`${label} failed (exit ${exitCode})`);
+  }
+}
 
 /** The Windows suites: one per runtime, `parallel` at a time, each with its own log. */
 async function windowsSuites() {
@@ -84,8 +123,11 @@ async function windowsSuites() {
     process.stdout.write(`\n=== ${label}: finished (${elapsed()})\n${readFileSync(logPath, 'utf8')}`);
     suites.push({ suite, label, exitCode });
   };
-  const workers = Array.from({ length: Math.min(parallel, queue.length) }, async () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
+  const jobs = queue.map((item) => () => runOne(item));
+  // The win32 run goes last, beside the last suite: it needs no runtime of its own.
+  if (process.env.MIO_TS_ORCHESTRATION !== '0') jobs.push(orchestrationOnWindowsNode);
+  const workers = Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
+    for (let next = jobs.shift(); next !== undefined; next = jobs.shift()) await next();
   });
   await Promise.all(workers);
 }
