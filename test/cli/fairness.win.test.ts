@@ -2,55 +2,14 @@
 // a stream that always had data kept the event loop in a synchronous read loop and the other
 // links stood still. The senders run in a process of their own; the slowest link must get at
 // least half of the mean.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as net from '../../src/adapters/net.js';
 import { parseEndpoint } from '../../src/cli/endpoint.js';
 import { Relay } from '../../src/cli/relay.js';
+import { runPeers } from './fixtures/peers.js';
 
 const LINKS = 8;
 const SEND_MS = 4_000;
-const peersScript = fileURLToPath(new URL('./fixtures/bulk-peers.mjs', import.meta.url));
-
-interface PeersResult {
-  sent: number[];
-  received: number[];
-}
-
-/**
- * Starts the peers; `target(sinkPort)` returns the port the senders should load. Resolves with
- * what each sender wrote and what each connection of the peers' sink received.
- */
-function runPeers(target: (sinkPort: number) => Promise<number>): Promise<PeersResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [peersScript, String(LINKS), String(SEND_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const first = out.split('\n')[0];
-      if (first !== undefined && out.includes('\n') && !child.stdin.writableEnded) {
-        const { sink } = JSON.parse(first) as { sink: number };
-        target(sink).then(
-          (port) => child.stdin.end(`${port}\n`),
-          (error: unknown) => {
-            child.kill();
-            reject(error instanceof Error ? error : new Error(String(error)));
-          },
-        );
-      }
-    });
-    const timer = setTimeout(() => child.kill(), SEND_MS + 30_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) reject(new Error(`the peers exited with ${code}: ${out}`));
-      else resolve(JSON.parse(last) as PeersResult);
-    });
-  });
-}
-
 /** Counts what each accepted connection delivers; `done` resolves once `links` have ended. */
 function countPerConnection(links: number): { add(socket: net.Socket): void; done: Promise<number[]> } {
   const received: number[] = [];
@@ -86,7 +45,7 @@ describe('fairness of eight parallel bulk links', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as { port: number };
-      const [{ sent }, received] = await Promise.all([runPeers(() => Promise.resolve(port)), counter.done]);
+      const [{ sent }, received] = await Promise.all([runPeers({ links: LINKS, sendMs: SEND_MS, direction: 'forward' }, () => Promise.resolve(port)), counter.done]);
       expectFair(received, sent);
     } finally {
       server.close();
@@ -96,7 +55,7 @@ describe('fairness of eight parallel bulk links', () => {
   it('through the relay (tcp-listen -> tcp), peers in another process on both sides', async () => {
     let relay: Relay | undefined;
     try {
-      const { sent, received } = await runPeers(async (sinkPort) => {
+      const { sent, received } = await runPeers({ links: LINKS, sendMs: SEND_MS, direction: 'forward' }, async (sinkPort) => {
         relay = new Relay(parseEndpoint('tcp-listen:127.0.0.1:0'), parseEndpoint(`tcp:127.0.0.1:${sinkPort}`));
         const listening = new Promise<string>((resolve) => relay?.once('listening', resolve));
         await relay.start();
