@@ -1,0 +1,99 @@
+// Runs Node's own test-net-*.js files with this (Windows) node, one process per file, twice:
+// stock, and with node:net swapped for the drop-in (preload-drop-in.cjs). Writes every outcome
+// to a JSON file; scripts/test.mjs judges them against known-failures.mjs.
+//
+//   node test/conformance/run-node-net-tests.mjs --tests <node's test/> --out <file.json>
+//        [--concurrency 3] [--port-base 20000] [--timeout-ms 30000] [--only <regexp>] [--modes stock,drop-in]
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { selectNetTests } from './selection.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    tests: { type: 'string' },
+    out: { type: 'string' },
+    concurrency: { type: 'string', default: '3' },
+    'port-base': { type: 'string', default: '20000' },
+    'timeout-ms': { type: 'string', default: '30000' },
+    only: { type: 'string' },
+    modes: { type: 'string', default: 'stock,drop-in' },
+  },
+});
+if (values.tests === undefined || values.out === undefined) throw new Error('--tests and --out are required');
+const testsDir = resolve(values.tests);
+const parallelDir = join(testsDir, 'parallel');
+const concurrency = Number(values.concurrency);
+const portBase = Number(values['port-base']);
+const timeoutMs = Number(values['timeout-ms']);
+const modes = values.modes.split(',');
+const preload = join(here, 'preload-drop-in.cjs');
+// Node's output is kept for failures only, and only its end.
+const OUTPUT_TAIL = 4_000;
+
+const selection = selectNetTests(parallelDir).filter(({ file }) => values.only === undefined || new RegExp(values.only).test(file));
+const runnable = selection.filter((entry) => entry.excluded === undefined);
+const jobs = modes.flatMap((mode) => runnable.map((entry) => ({ mode, ...entry })));
+
+/** Runs one file; resolves with its outcome. `slot` keeps ports and tmp dirs apart. */
+function runOne({ mode, file, flags }, slot) {
+  const args = [...(mode === 'drop-in' ? ['-r', preload] : []), ...flags, join(parallelDir, file)];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: testsDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        // The 18.x harness does not know Node 22's globals (navigator).
+        NODE_TEST_KNOWN_GLOBALS: '0',
+        // Flags are passed above; the harness would otherwise respawn the file to add them.
+        NODE_SKIP_FLAG_CHECK: '1',
+        NODE_COMMON_PORT: String(portBase + slot * 10),
+        TEST_THREAD_ID: `${portBase}-${slot}`,
+      },
+    });
+    let output = '';
+    const collect = (chunk) => {
+      output = (output + chunk.toString()).slice(-OUTPUT_TAIL);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = Date.now() - started;
+      const passed = !timedOut && code === 0;
+      resolve({ mode, file, passed, code, signal, timedOut, ms, ...(passed ? {} : { output }) });
+    });
+  });
+}
+
+const results = [];
+const started = Date.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.min(concurrency, jobs.length) }, async (_, slot) => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      const result = await runOne(job, slot);
+      results.push(result);
+      process.stdout.write(`${result.passed ? 'pass' : result.timedOut ? 'TIMEOUT' : 'FAIL'} ${result.mode} ${result.file} (${result.ms} ms)\n`);
+    }
+  }),
+);
+
+const excluded = selection.filter((entry) => entry.excluded !== undefined).map(({ file, excluded: reason }) => ({ file, reason }));
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileSync(values.out, `${JSON.stringify({ node: process.version, ms: Date.now() - started, excluded, results }, null, 1)}\n`);
+for (const mode of modes) {
+  const mine = results.filter((result) => result.mode === mode);
+  process.stdout.write(`${mode}: ${mine.filter((result) => result.passed).length} of ${mine.length} passed\n`);
+}
