@@ -6,11 +6,14 @@
 //   MIO_TS_PARALLEL=1                            Windows suites one after another (default: 2 at once)
 //   MIO_TS_ORCHESTRATION=0                       skip the run of this script itself on Windows Node
 //   MIO_TS_RESULTS=.cache/results-x              where results go (relative to the project)
+//   MIO_TS_CONFORMANCE=0                         skip Node's test-net files (scripts/conformance.mjs)
+//   MIO_TS_CONFORMANCE_ONLY=<regexp>             only the test-net files whose names match
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectRuntimes } from './runtimes.mjs';
-import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
+import { judgeConformance, runConformance } from './conformance.mjs';
+import { ensureNodeTests, nodeTestDir } from './node-tests.mjs';
+import { defaultRuntimeId, runtimes, selectRuntime, selectRuntimes } from './runtimes.mjs';
 import { provision, root, runWindowsNode } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
@@ -62,8 +65,9 @@ async function orchestrationOnWindowsNode() {
       name: 'orchestration',
       runtime: selectRuntime(defaultRuntimeId),
       timeoutMs: SUITE_TIMEOUT_MS,
-      // Its build goes elsewhere: the suite running beside it loads dist/.
-      env: { MIO_TS_RESULTS: `${resultsRelative}/win32`, MIO_TS_BUILD_DIR: '.cache/build-win32' },
+      // Its build goes elsewhere: the suite running beside it loads dist/. Node's test-net
+      // files already ran under this runtime in its own suite.
+      env: { MIO_TS_RESULTS: `${resultsRelative}/win32`, MIO_TS_BUILD_DIR: '.cache/build-win32', MIO_TS_CONFORMANCE: '0' },
       stdout: logStream,
       stderr: logStream,
     });
@@ -80,15 +84,44 @@ async function orchestrationOnWindowsNode() {
   }
 }
 
+const runConformanceSuite = process.env.MIO_TS_CONFORMANCE !== '0';
+
+/** Node's own test-net files under `runtime` (undefined: natively), judged in the summary. */
+async function conformance(runtime, log, portBase) {
+  const id = runtime?.id ?? 'native';
+  const label = `node test-net ${id}`;
+  log.write(`\n=== ${label} (${elapsed()})\n`);
+  try {
+    const { exitCode, path } = await runConformance({ runtime, resultsRelative, portBase, stdout: log, stderr: log });
+    suites.push({ kind: 'conformance', label, path, runtimeId: id, exitCode });
+  } catch (error) {
+    failures.push(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** The Windows suites: one per runtime, `parallel` at a time, each with its own log. */
 async function windowsSuites() {
   if (onWindows) {
     process.stdout.write(`\n=== windows suite (native, Node ${process.version})\n`);
     const exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', ...reporters('windows')], { name: 'windows-suite', timeoutMs: SUITE_TIMEOUT_MS });
     suites.push({ suite: 'windows', label: `windows (native, Node ${process.version})`, exitCode });
+    if (!runConformanceSuite) return;
+    if (!existsSync(nodeTestDir)) {
+      process.stdout.write(`\nNode's test-net files not run: their sources come from Debian's nodejs package (apt-get); run npm test once on Linux, or set MIO_TS_CONFORMANCE=0\n`);
+      failures.push(`Node's test-net sources missing at ${nodeTestDir}`);
+      return;
+    }
+    await conformance(undefined, process.stdout, 20_000);
     return;
   }
   const chosen = selectRuntimes(process.env.MIO_TS_RUNTIMES);
+  if (runConformanceSuite) {
+    try {
+      ensureNodeTests((line) => process.stdout.write(`${line}\n`));
+    } catch (error) {
+      failures.push(`Node's test-net sources could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   const queue = [];
   // Provisioning one after another: two runtimes may share a Wine and its prefix.
   for (const runtime of chosen) {
@@ -119,9 +152,13 @@ async function windowsSuites() {
     } catch (error) {
       failures.push(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
     }
+    suites.push({ suite, label, exitCode });
+    if (runConformanceSuite && existsSync(nodeTestDir)) {
+      // Ports apart from the runtime running beside it (both share the host's network).
+      await conformance(runtime, logStream, 20_000 + 1_000 * runtimes.indexOf(runtime));
+    }
     await new Promise((resolve) => logStream.end(resolve));
     process.stdout.write(`\n=== ${label}: finished (${elapsed()})\n${readFileSync(logPath, 'utf8')}`);
-    suites.push({ suite, label, exitCode });
   };
   const jobs = queue.map((item) => () => runOne(item));
   // The win32 run goes last, beside the last suite: it needs no runtime of its own.
@@ -145,7 +182,17 @@ if (!onWindows) {
   suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}, default runtime)`, exitCode: launcher.status });
 }
 
-function counts({ suite, label, exitCode }) {
+function conformanceCounts({ label, path, runtimeId, exitCode }) {
+  const { passed, failed, skipped, problems, lines } = judgeConformance(path, runtimeId, label);
+  if (exitCode !== 0) problems.push(`${label}: runner exited ${exitCode}`);
+  failures.push(...problems);
+  process.stdout.write(`${lines.join('\n')}\n${label}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  return { passed, failed, skipped };
+}
+
+function counts(entry) {
+  if (entry.kind === 'conformance') return conformanceCounts(entry);
+  const { suite, label, exitCode } = entry;
   const file = join(resultsDir, `${suite}.json`);
   if (!existsSync(file)) {
     failures.push(`${label}: wrote no results (exit ${exitCode})`);
