@@ -3,7 +3,7 @@
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
-import { outOfRange, socketClosed, socketClosedBeforeConnection } from './net-errors.js';
+import { endedByPeer, outOfRange, socketClosed, socketClosedBeforeConnection } from './net-errors.js';
 import { validateFunction, validateNumber } from './net-validation.js';
 import type { TcpStream } from '../net/tcp-stream.js';
 import { TcpStream as TcpStreamClass } from '../net/tcp-stream.js';
@@ -24,6 +24,8 @@ export interface SocketConnectOptions {
   timeout?: number;
 }
 
+type WriteCallback = (error?: Error | null) => void;
+
 function familyName(address: string): 'IPv4' | 'IPv6' {
   return isIP(address) === 6 ? 'IPv6' : 'IPv4';
 }
@@ -32,6 +34,7 @@ function familyName(address: string): 'IPv4' | 'IPv6' {
 export class Socket extends TcpSocket {
   #resolving = false;
   #hadError = false;
+  #peerEnded = false;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
   #connectCallback: (() => void) | undefined;
 
@@ -41,6 +44,7 @@ export class Socket extends TcpSocket {
     // net's own half-open policy (allowHalfOpen may change after construction): once the peer
     // has ended, end our side too; 'close' follows when both are done.
     this.on('end', () => {
+      this.#peerEnded = true;
       if (!this.allowHalfOpen && this.writable) this.end();
     });
     // net reads from the start, so the peer's FIN is seen (and 'end' emitted) with no consumer.
@@ -96,6 +100,21 @@ export class Socket extends TcpSocket {
     // idle socket does not keep the process alive.
     if (!this.isPaused()) this.read(0);
     super.onConnected();
+  }
+
+  /**
+   * Once the peer has ended a socket that is not half-open and our side has ended too, a write
+   * fails with EPIPE (callback on the next tick, and the socket is destroyed with it), as net's.
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (this.#peerEnded && !this.allowHalfOpen && this.writableEnded && !this.destroyed) {
+      const error = endedByPeer();
+      if (done !== undefined) process.nextTick(done, error);
+      this.destroy(error);
+      return false;
+    }
+    return typeof encoding === 'function' ? super.write(chunk, encoding) : super.write(chunk, encoding as BufferEncoding, callback);
   }
 
   protected override abortedWriteError(connecting: boolean): Error {

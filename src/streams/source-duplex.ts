@@ -216,7 +216,9 @@ export class SourceDuplex extends Duplex {
       return;
     }
     this.#updateRetain();
-    callback();
+    // The shutdown is done, but 'finish' (and the close that follows) must not run inside the
+    // caller's end(): net reports its shutdown request asynchronously.
+    process.nextTick(callback);
   }
 
   #onReadiness(readiness: ReadinessBits): void {
