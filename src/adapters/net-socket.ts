@@ -45,7 +45,10 @@ export class Socket extends TcpSocket {
     // has ended, end our side too; 'close' follows when both are done.
     this.on('end', () => {
       this.#peerEnded = true;
-      if (!this.allowHalfOpen && this.writable) this.end();
+      // On the next tick: the 'end' listeners still see a writable socket and may write a last word.
+      process.nextTick(() => {
+        if (!this.allowHalfOpen && this.writable) this.end();
+      });
     });
     // net reads from the start, so the peer's FIN is seen (and 'end' emitted) with no consumer.
     if (stream !== undefined) this.read(0);
