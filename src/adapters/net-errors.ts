@@ -86,3 +86,8 @@ export function abortError(cause?: unknown): Error & { code: string } {
   error.name = 'AbortError';
   return error;
 }
+
+/** EPIPE of a write after the peer ended a socket that is not half-open. */
+export function endedByPeer(): Error & { code: string } {
+  return withCode(new Error('This socket has been ended by the other party'), 'EPIPE');
+}

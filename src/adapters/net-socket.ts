@@ -3,6 +3,8 @@
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
+import { endedByPeer, outOfRange, socketClosed, socketClosedBeforeConnection } from './net-errors.js';
+import { validateFunction, validateNumber } from './net-validation.js';
 import type { TcpStream } from '../net/tcp-stream.js';
 import { TcpStream as TcpStreamClass } from '../net/tcp-stream.js';
 import { IdleTimer } from '../streams/idle-timer.js';
@@ -22,6 +24,8 @@ export interface SocketConnectOptions {
   timeout?: number;
 }
 
+type WriteCallback = (error?: Error | null) => void;
+
 function familyName(address: string): 'IPv4' | 'IPv6' {
   return isIP(address) === 6 ? 'IPv6' : 'IPv4';
 }
@@ -30,12 +34,24 @@ function familyName(address: string): 'IPv4' | 'IPv6' {
 export class Socket extends TcpSocket {
   #resolving = false;
   #hadError = false;
+  #peerEnded = false;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
   #connectCallback: (() => void) | undefined;
 
   constructor(options: SocketOptions = {}, stream?: TcpStream) {
     super(stream, options);
     this.once('close', () => this.#idle.clear());
+    // net's own half-open policy (allowHalfOpen may change after construction): once the peer
+    // has ended, end our side too; 'close' follows when both are done.
+    this.on('end', () => {
+      this.#peerEnded = true;
+      // On the next tick: the 'end' listeners still see a writable socket and may write a last word.
+      process.nextTick(() => {
+        if (!this.allowHalfOpen && this.writable) this.end();
+      });
+    });
+    // net reads from the start, so the peer's FIN is seen (and 'end' emitted) with no consumer.
+    if (stream !== undefined) this.read(0);
   }
 
   /** `connect(port[, host][, cb])` or `connect({ port, host }[, cb])`, as net.Socket. */
@@ -83,7 +99,34 @@ export class Socket extends TcpSocket {
   protected override onConnected(): void {
     this.#connectCallback?.();
     this.#idle.touch();
+    // Reading starts with the connection, unless the socket was paused before it: a paused,
+    // idle socket does not keep the process alive.
+    if (!this.isPaused()) this.read(0);
     super.onConnected();
+  }
+
+  /**
+   * Once the peer has ended a socket that is not half-open and our side has ended too, a write
+   * fails with EPIPE (callback on the next tick, and the socket is destroyed with it), as net's.
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (this.#peerEnded && !this.allowHalfOpen && this.writableEnded && !this.destroyed) {
+      const error = endedByPeer();
+      if (done !== undefined) process.nextTick(done, error);
+      this.destroy(error);
+      return false;
+    }
+    return typeof encoding === 'function' ? super.write(chunk, encoding) : super.write(chunk, encoding as BufferEncoding, callback);
+  }
+
+  protected override abortedWriteError(connecting: boolean): Error {
+    return connecting ? socketClosedBeforeConnection() : socketClosed();
+  }
+
+  /** Bytes queued in this socket and not yet handed to the kernel (net's bufferSize). */
+  get bufferSize(): number | undefined {
+    return this.stream === undefined ? undefined : this.writableLength;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -157,11 +200,15 @@ export class Socket extends TcpSocket {
 
   /** Emits 'timeout' after `ms` without reads or writes; 0 disables it. The socket stays open. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (!Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError(`timeout must be a non-negative number, got ${ms}`);
+    validateNumber(ms, 'msecs');
+    if (ms < 0 || !Number.isFinite(ms)) throw outOfRange('msecs', 'a non-negative finite number', ms);
     if (callback !== undefined) {
+      validateFunction(callback, 'callback');
       if (ms === 0) this.off('timeout', callback);
       else this.once('timeout', callback);
     }
+    // A destroyed socket has nothing left to time out.
+    if (this.destroyed) return this;
     this.#idle.set(ms);
     return this;
   }

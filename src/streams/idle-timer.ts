@@ -1,5 +1,7 @@
 // net's socket timeout: 'timeout' after a span without reads or writes. Unref'd, like net's own
 // timers, so it never holds the process open.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class IdleTimer {
   readonly #onIdle: () => void;
   #ms = 0;
@@ -9,10 +11,10 @@ export class IdleTimer {
     this.#onIdle = onIdle;
   }
 
-  /** 0 disables it. */
+  /** 0 disables it; spans past what a timer can hold are capped (a timer would fire at once). */
   set(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`timeout must be a non-negative number, got ${ms}`);
-    this.#ms = ms;
+    this.#ms = Math.min(ms, MAX_TIMER_MS);
     this.clear();
     if (ms > 0) this.touch();
   }

@@ -75,7 +75,8 @@ export class SourceDuplex extends Duplex {
   readonly #chunkSize: number;
   readonly #readsPerEvent: number;
   bytesRead = 0;
-  bytesWritten = 0;
+  /** Bytes the channel took; bytesWritten adds what is still queued. */
+  #bytesSent = 0;
 
   constructor(options: SourceDuplexOptions = {}) {
     const { driver, readChunkSize, maxReadsPerEvent, ...duplexOptions } = options;
@@ -87,6 +88,12 @@ export class SourceDuplex extends Duplex {
     this.#hold = this.driver.hold();
     this.#chunkSize = chunkSize;
     this.#readsPerEvent = readsPerEvent;
+  }
+
+  /** Bytes accepted by write(): sent, or still queued in this stream (net's bytesWritten). */
+  get bytesWritten(): number {
+    // writableLength holds the chunk being written until its callback, sent part included.
+    return this.#bytesSent + this.writableLength - (this.#pendingWrite?.offset ?? 0);
   }
 
   /** The channel, once attached. */
@@ -125,6 +132,7 @@ export class SourceDuplex extends Duplex {
 
   override _read(): void {
     this.#wantRead = true;
+    this.#updateRetain();
     // Armed after a WouldBlock: reading now would only ask the kernel again for nothing.
     if (this.#awaitingReadable) return;
     // Never read synchronously here: Node calls _read() again from inside push() and from its
@@ -145,6 +153,7 @@ export class SourceDuplex extends Duplex {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.onActivity();
     this.#pendingWrite = { data: chunk, offset: 0, callback };
+    this.#updateRetain();
     if (this.#channel !== undefined && !this.#connecting) this.#flush();
   }
 
@@ -156,6 +165,7 @@ export class SourceDuplex extends Duplex {
   override _final(callback: (error?: Error | null) => void): void {
     if (this.#channel === undefined || this.#connecting) {
       this.#pendingFinal = callback;
+      this.#updateRetain();
       return;
     }
     this.#shutdown(callback);
@@ -164,12 +174,14 @@ export class SourceDuplex extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const channel = this.#channel;
     const token = this.#token;
+    const wasConnecting = this.#connecting;
     this.#channel = undefined;
     this.#token = undefined;
     this.#wantRead = false;
     this.#connecting = false;
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
+    this.#pendingFinal = undefined;
     if (channel !== undefined && token !== undefined) {
       try {
         this.driver.remove(channel, token);
@@ -179,8 +191,13 @@ export class SourceDuplex extends Duplex {
       channel.close();
     }
     this.#updateRetain();
-    pending?.callback(error ?? new Error('the stream was destroyed before the write finished'));
+    pending?.callback(this.abortedWriteError(wasConnecting));
     callback(error);
+  }
+
+  /** The error a queued write's callback gets when the stream is destroyed under it. */
+  protected abortedWriteError(connecting: boolean): Error {
+    return new Error(connecting ? 'the stream was destroyed before it connected' : 'the stream was destroyed before the write finished');
   }
 
   #shutdown(callback: (error?: Error | null) => void): void {
@@ -188,15 +205,20 @@ export class SourceDuplex extends Duplex {
       if (this.#channel?.drained?.() === false) {
         // Checked again on the next WRITABLE.
         this.#pendingFinal = callback;
+        this.#updateRetain();
         return;
       }
       this.#channel?.shutdownWrite();
     } catch (error) {
       // A write that failed in flight (EPIPE) surfaces here: it ends the stream with that error.
+      this.#updateRetain();
       callback(error as Error);
       return;
     }
-    callback();
+    this.#updateRetain();
+    // The shutdown is done, but 'finish' (and the close that follows) must not run inside the
+    // caller's end(): net reports its shutdown request asynchronously.
+    process.nextTick(callback);
   }
 
   #onReadiness(readiness: ReadinessBits): void {
@@ -235,6 +257,7 @@ export class SourceDuplex extends Duplex {
 
   #connected(): void {
     this.#connecting = false;
+    this.#updateRetain();
     try {
       this.onConnected();
     } finally {
@@ -255,7 +278,17 @@ export class SourceDuplex extends Duplex {
   protected endReadable(): void {
     if (this.readableEnded || this.destroyed) return;
     this.#wantRead = false;
+    this.#updateRetain();
+    this.#pushEnd();
+  }
+
+  /**
+   * The end of the data. Nothing may be reading (a socket read eagerly, as net's are), so a
+   * read(0) lets 'end' out at once when nothing is buffered, instead of at the next read().
+   */
+  #pushEnd(): void {
     this.push(null);
+    if (!this.destroyed) this.read(0);
   }
 
   /** Called on every read and write, for idle timers. */
@@ -279,7 +312,7 @@ export class SourceDuplex extends Duplex {
         }
         if (n === 0) {
           this.#wantRead = false;
-          this.push(null);
+          this.#pushEnd();
           return;
         }
         this.bytesRead += n;
@@ -304,6 +337,7 @@ export class SourceDuplex extends Duplex {
       this.destroy(error as Error);
     } finally {
       this.#reading = false;
+      this.#updateRetain();
     }
   }
 
@@ -317,14 +351,16 @@ export class SourceDuplex extends Duplex {
         // WouldBlock re-armed WRITABLE: the next event resumes us.
         if (n === WOULD_BLOCK) return;
         pending.offset += n;
-        this.bytesWritten += n;
+        this.#bytesSent += n;
       }
     } catch (error) {
       this.#pendingWrite = undefined;
+      this.#updateRetain();
       pending.callback(error as Error);
       return;
     }
     this.#pendingWrite = undefined;
+    this.#updateRetain();
     pending.callback();
     if (this.#pendingFinal !== undefined) {
       const final = this.#pendingFinal;
@@ -333,7 +369,12 @@ export class SourceDuplex extends Duplex {
     }
   }
 
+  /**
+   * Like a libuv handle, a socket keeps the process alive only while it has work: connecting,
+   * reading on request, or writes and a shutdown still to go. An idle or paused socket does not.
+   */
   #updateRetain(): void {
-    this.#hold.set(this.#refd && this.#channel !== undefined);
+    const busy = this.#connecting || this.#wantRead || this.#pendingWrite !== undefined || this.#pendingFinal !== undefined;
+    this.#hold.set(this.#refd && this.#channel !== undefined && busy);
   }
 }
