@@ -39,6 +39,8 @@ function checkBuffer(name: string, buffer: unknown): Uint8Array {
 
 export class TcpStream extends SocketSource {
   readonly #remote: Endpoint | undefined;
+  /** A zero-byte read already waited once for the event that tells an end from a reset. */
+  #endDeferred = false;
 
   private constructor(owned: OwnedSocket, remote?: Endpoint) {
     super(owned);
@@ -187,8 +189,15 @@ export class TcpStream extends SocketSource {
       const n = ws2_32.recv(socket, buffer, Math.min(buffer.length, 0x7fffffff), flags);
       if (n > 0) return n;
       if (n === 0) {
+        const seen = this.owned.seenReadiness;
         // Wine answers a reset peer with end-of-stream; AFD still reported the abort.
-        if ((this.owned.seenReadiness & RESET) === RESET) throw socketError('recv', 10054, this.#remote);
+        if ((seen & RESET) === RESET) throw socketError('recv', 10054, this.#remote);
+        // An end no event has announced yet may be a reset whose abort is still in the port
+        // (Wine): wait once for the event that says which.
+        if ((seen & Readiness.READ_CLOSED) === 0 && !this.#endDeferred) {
+          this.#endDeferred = true;
+          return WOULD_BLOCK;
+        }
         return 0;
       }
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
