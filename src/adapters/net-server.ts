@@ -78,15 +78,17 @@ function parseListenArgs(args: readonly unknown[]): { target: ListenTarget; sign
     const options = first as Record<string, unknown>;
     validateAbortSignal(options.signal, 'options.signal');
     const signal = options.signal;
-    if ('_handle' in options || 'handle' in options || 'fd' in options) {
-      // Listening on an existing handle or descriptor has no equivalent over mio-ts sockets.
-      throw invalidArgValue('options', options, typeof options.fd === 'number' && Number.isInteger(options.fd) && options.fd >= 0 ? 'is a handle or file descriptor, which mio-ts/net cannot listen on' : 'is invalid');
+    // Listening on an existing handle or descriptor has no equivalent over mio-ts sockets. An fd
+    // that is no descriptor (-1) is ignored, as net does, and the port or path checks follow.
+    const handle = options._handle ?? options.handle;
+    if ((typeof handle === 'object' && handle !== null) || (typeof options.fd === 'number' && Number.isInteger(options.fd) && options.fd >= 0)) {
+      throw invalidArgValue('options', options, 'is a handle or file descriptor, which mio-ts/net cannot listen on');
     }
-    if (options.host !== undefined && typeof options.host !== 'string') throw invalidArgValue('options', options);
-    const host = options.host;
     const backlog = backlogOf(options.backlog);
     // Of port and path, port wins when both are given.
     if ('port' in options) {
+      if (options.host !== undefined && typeof options.host !== 'string') throw invalidArgValue('options', options);
+      const host = options.host;
       const port = options.port;
       if (port === undefined || port === null) return { target: { kind: 'tcp', port: 0, host, backlog, ipv6Only: options.ipv6Only === true }, signal };
       if (typeof port !== 'number' && typeof port !== 'string') throw invalidArgValue('options', options);
@@ -211,7 +213,8 @@ class Server extends EventEmitter {
       return;
     }
     this.#listener = listener;
-    this._connectionKey = `${listener.localAddr().family === 'IPv6' ? 6 : 4}:${host}:${target.port}`;
+    const local = listener.localAddr();
+    this._connectionKey = `${local.family === 'IPv6' ? 6 : 4}:${local.address}:${target.port}`;
     this.#updateRetain();
     this.#emitListening(generation);
   }
