@@ -104,6 +104,9 @@ export class SourceDuplex extends Duplex {
     this.#connecting = connecting;
     this.#token = this.driver.add(channel, Interest.READABLE.add(Interest.WRITABLE), (readiness) => this.#onReadiness(readiness));
     this.#updateRetain();
+    // As net's sockets, an accepted one reads (up to highWaterMark) even before anyone listens for
+    // data, so a peer's FIN or reset is seen; unless paused first (pauseOnConnect).
+    if (!connecting) process.nextTick(() => this.#startReading());
   }
 
   /** Called once a connecting channel is connected. */
@@ -247,8 +250,13 @@ export class SourceDuplex extends Duplex {
           this.#shutdown(final);
         }
         if (this.#wantRead) this.#readLoop();
+        else this.#startReading();
       }
     }
+  }
+
+  #startReading(): void {
+    if (!this.destroyed && !this.isPaused()) this.read(0);
   }
 
   /** Ends the readable side from outside the read loop (a pipe closing itself after end()). */
@@ -280,6 +288,8 @@ export class SourceDuplex extends Duplex {
         if (n === 0) {
           this.#wantRead = false;
           this.push(null);
+          // Nothing buffered: 'end' (and with it allowHalfOpen's end()) comes without a consumer.
+          this.read(0);
           return;
         }
         this.bytesRead += n;
