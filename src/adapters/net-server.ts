@@ -100,7 +100,8 @@ function parseListenArgs(args: readonly unknown[]): { target: ListenTarget; sign
     }
     throw invalidArgValue('options', options, 'must have the property "port" or "path"');
   }
-  if (typeof first === 'string' && !isPortLike(first)) return { target: { kind: 'pipe', path: first, backlog: backlogOf(second) }, signal: undefined };
+  // A string that reads as a number is a port ('8080'; '' and '-1' are bad ports), else a path.
+  if (typeof first === 'string' && first.trim() !== '' && !isPortLike(first)) return { target: { kind: 'pipe', path: first, backlog: backlogOf(second) }, signal: undefined };
   const host = typeof second === 'string' ? second : undefined;
   const backlog = typeof second === 'number' ? backlogOf(second) : backlogOf(third);
   if (first === undefined || first === null) return { target: { kind: 'tcp', port: 0, host, backlog, ipv6Only: false }, signal: undefined };
@@ -122,6 +123,8 @@ class Server extends EventEmitter {
   #token: Token | undefined;
   /** A listen() waiting for its host name to resolve. */
   #resolving = false;
+  /** Removes the abort listener of the current listen({ signal }). */
+  #forgetSignal: (() => void) | undefined;
   /** Bumped by every listen() and close(): late callbacks of an older one see it changed. */
   #generation = 0;
   #refd = true;
@@ -162,11 +165,15 @@ class Server extends EventEmitter {
     if (callback !== undefined) this.once('listening', callback);
     const generation = ++this.#generation;
     if (signal !== undefined) {
+      // Aborting closes this listen() only: not a later one after a close().
       const onAbort = (): void => {
-        if (this.#generation === generation || this.#resolving) this.close();
+        if (this.#generation === generation) this.close();
       };
       if (signal.aborted) process.nextTick(onAbort);
-      else signal.addEventListener('abort', onAbort, { once: true });
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#forgetSignal = () => signal.removeEventListener('abort', onAbort);
+      }
     }
     if (target.kind === 'pipe') {
       this.#listenPipe(target.path, generation);
@@ -268,6 +275,8 @@ class Server extends EventEmitter {
     }
     this.#generation++;
     this.#resolving = false;
+    this.#forgetSignal?.();
+    this.#forgetSignal = undefined;
     if (this.#pipeListener !== undefined) {
       this.#pipeListener.close();
       this.#pipeListener = undefined;
