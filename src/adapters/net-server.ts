@@ -48,7 +48,7 @@ export interface DroppedConnection {
 }
 
 /** Where to listen, once listen()'s arguments are read. */
-type ListenTarget = { kind: 'pipe'; path: string; backlog: number | undefined } | { kind: 'tcp'; port: number; host: string | undefined; backlog: number | undefined; ipv6Only: boolean };
+type ListenTarget = { kind: 'pipe'; path: string } | { kind: 'tcp'; port: number; host: string | undefined; backlog: number | undefined; ipv6Only: boolean };
 
 // Accepts per readiness event before yielding, so one busy listener cannot starve the rest.
 const ACCEPTS_PER_EVENT = 64;
@@ -96,12 +96,12 @@ function parseListenArgs(args: readonly unknown[]): { target: ListenTarget; sign
     }
     if ('path' in options) {
       if (typeof options.path !== 'string' || options.path === '') throw invalidArgValue('options', options);
-      return { target: { kind: 'pipe', path: options.path, backlog }, signal };
+      return { target: { kind: 'pipe', path: options.path }, signal };
     }
     throw invalidArgValue('options', options, 'must have the property "port" or "path"');
   }
   // A string that reads as a number is a port ('8080'; '' and '-1' are bad ports), else a path.
-  if (typeof first === 'string' && first.trim() !== '' && !isPortLike(first)) return { target: { kind: 'pipe', path: first, backlog: backlogOf(second) }, signal: undefined };
+  if (typeof first === 'string' && first.trim() !== '' && !isPortLike(first)) return { target: { kind: 'pipe', path: first }, signal: undefined };
   const host = typeof second === 'string' ? second : undefined;
   const backlog = typeof second === 'number' ? backlogOf(second) : backlogOf(third);
   if (first === undefined || first === null) return { target: { kind: 'tcp', port: 0, host, backlog, ipv6Only: false }, signal: undefined };
