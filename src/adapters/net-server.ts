@@ -1,17 +1,23 @@
 // The node:net Server of the drop-in: listens with a TcpListener driven by the event-loop
-// driver, and emits each accepted connection as a drop-in Socket.
+// driver (or a PipeListener for a named pipe), and emits each accepted connection as a drop-in
+// Socket. Arguments, errors and event order follow https://nodejs.org/api/net.html (net.Server).
 import { lookup } from 'node:dns';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { InvalidArgumentError } from '../core/errors.js';
+import { SystemError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import type { Token } from '../core/token.js';
 import { WOULD_BLOCK } from '../core/would-block.js';
+import type { SocketAddress } from '../net/address.js';
 import { TcpListener } from '../net/tcp-listener.js';
+import type { TcpStream } from '../net/tcp-stream.js';
 import { Driver, type DriverHold } from '../streams/driver.js';
 import { PipeListener } from '../streams/pipe-listener.js';
 import type { PipeSocket } from '../streams/pipe-socket.js';
+import { callableClass } from './callable-class.js';
+import { invalidArgType, invalidArgValue, serverAlreadyListening, serverNotRunning } from './net-errors.js';
 import { Socket, type SocketOptions } from './net-socket.js';
+import { isPortLike, validateAbortSignal, validatePort } from './net-validation.js';
 
 export interface ServerOptions extends SocketOptions {
   /** Accepted sockets start paused (net's pauseOnConnect). */
@@ -21,11 +27,28 @@ export interface ServerOptions extends SocketOptions {
 export interface ListenOptions {
   /** A named pipe (`\\\\.\\pipe\\name`) instead of a TCP port. */
   path?: string;
-  port?: number;
+  port?: number | string | null;
   host?: string;
   backlog?: number;
   ipv6Only?: boolean;
+  /** Aborting it closes the server. */
+  signal?: AbortSignal;
 }
+
+export type ConnectionListener = (socket: Socket) => void;
+
+/** What 'drop' reports about a connection refused for maxConnections, as net's. */
+export interface DroppedConnection {
+  localAddress?: string;
+  localPort?: number;
+  localFamily?: string;
+  remoteAddress?: string;
+  remotePort?: number;
+  remoteFamily?: string;
+}
+
+/** Where to listen, once listen()'s arguments are read. */
+type ListenTarget = { kind: 'pipe'; path: string } | { kind: 'tcp'; port: number; host: string | undefined; backlog: number | undefined; ipv6Only: boolean };
 
 // Accepts per readiness event before yielding, so one busy listener cannot starve the rest.
 const ACCEPTS_PER_EVENT = 64;
@@ -33,23 +56,94 @@ const ACCEPTS_PER_EVENT = 64;
 // accepting and the backlog waits in the kernel.
 const ITERATOR_AHEAD = 1;
 
-/** A drop-in for `net.Server` over mio-ts TCP. */
-export class Server extends EventEmitter {
+/** A positive integer backlog, or undefined for the system's default (as net ignores others). */
+function backlogOf(value: unknown): number | undefined {
+  const backlog = Number(value);
+  return Number.isInteger(backlog) && backlog > 0 ? backlog : undefined;
+}
+
+/** A bind/listen failure as net reports it: syscall 'listen', with the address (and port). */
+function listenError(error: unknown, address: string, port?: number): unknown {
+  if (!(error instanceof SystemError)) return error;
+  const tagged = new SystemError(error.code, 'listen', error.osCode, port === undefined ? address : `${address}:${port}`);
+  tagged.address = address;
+  if (port !== undefined) tagged.port = port;
+  return tagged;
+}
+
+/** Reads `listen()`'s forms into one target; throws net's errors for bad input. */
+function parseListenArgs(args: readonly unknown[]): { target: ListenTarget; signal: AbortSignal | undefined } {
+  const [first, second, third] = args;
+  if (typeof first === 'object' && first !== null) {
+    const options = first as Record<string, unknown>;
+    validateAbortSignal(options.signal, 'options.signal');
+    const signal = options.signal;
+    // Listening on an existing handle or descriptor has no equivalent over mio-ts sockets. An fd
+    // that is no descriptor (-1) is ignored, as net does, and the port or path checks follow.
+    const handle = options._handle ?? options.handle;
+    if ((typeof handle === 'object' && handle !== null) || (typeof options.fd === 'number' && Number.isInteger(options.fd) && options.fd >= 0)) {
+      throw invalidArgValue('options', options, 'is a handle or file descriptor, which mio-ts/net cannot listen on');
+    }
+    const backlog = backlogOf(options.backlog);
+    // Of port and path, port wins when both are given.
+    if ('port' in options) {
+      if (options.host !== undefined && typeof options.host !== 'string') throw invalidArgValue('options', options);
+      const host = options.host;
+      const port = options.port;
+      if (port === undefined || port === null) return { target: { kind: 'tcp', port: 0, host, backlog, ipv6Only: options.ipv6Only === true }, signal };
+      if (typeof port !== 'number' && typeof port !== 'string') throw invalidArgValue('options', options);
+      return { target: { kind: 'tcp', port: validatePort(port, 'options.port'), host, backlog, ipv6Only: options.ipv6Only === true }, signal };
+    }
+    if ('path' in options) {
+      if (typeof options.path !== 'string' || options.path === '') throw invalidArgValue('options', options);
+      return { target: { kind: 'pipe', path: options.path }, signal };
+    }
+    throw invalidArgValue('options', options, 'must have the property "port" or "path"');
+  }
+  // A string that reads as a number is a port ('8080'; '' and '-1' are bad ports), else a path.
+  if (typeof first === 'string' && first.trim() !== '' && !isPortLike(first)) return { target: { kind: 'pipe', path: first }, signal: undefined };
+  const host = typeof second === 'string' ? second : undefined;
+  const backlog = typeof second === 'number' ? backlogOf(second) : backlogOf(third);
+  if (first === undefined || first === null) return { target: { kind: 'tcp', port: 0, host, backlog, ipv6Only: false }, signal: undefined };
+  if (typeof first !== 'number' && typeof first !== 'string') throw invalidArgValue('options', { port: first, host, backlog });
+  return { target: { kind: 'tcp', port: validatePort(first, 'options.port'), host, backlog, ipv6Only: false }, signal: undefined };
+}
+
+/** A drop-in for `net.Server` over mio-ts TCP and named pipes. */
+class Server extends EventEmitter {
+  /** Connections past this many are closed as they arrive ('drop'). */
   maxConnections: number | undefined;
+  /** net's key of the listening address (`family:address:port`), kept for code that reads it. */
+  _connectionKey: string | undefined;
   readonly #options: ServerOptions;
   readonly #driver: Driver;
   readonly #connections = new Set<Socket | PipeSocket>();
   #listener: TcpListener | undefined;
   #pipeListener: PipeListener | undefined;
   #token: Token | undefined;
+  /** A listen() waiting for its host name to resolve. */
+  #resolving = false;
+  /** Removes the abort listener of the current listen({ signal }). */
+  #forgetSignal: (() => void) | undefined;
+  /** Bumped by every listen() and close(): late callbacks of an older one see it changed. */
+  #generation = 0;
   #refd = true;
   readonly #hold: DriverHold;
-  #closing = false;
+  /** close() was called: 'close' follows once the listener and every connection are gone. */
+  #closeRequested = false;
   /** Pull-driven accepting (a `for await` loop is behind): no accept() until it takes more. */
   #acceptPaused = false;
 
-  constructor(options: ServerOptions = {}, connectionListener?: (socket: Socket) => void) {
+  constructor(options?: ServerOptions | ConnectionListener | null, connectionListener?: ConnectionListener) {
     super();
+    if (typeof options === 'function') {
+      connectionListener = options;
+      options = {};
+    } else if (options === undefined || options === null) {
+      options = {};
+    } else if (typeof options !== 'object') {
+      throw invalidArgType('options', 'of type object', options);
+    }
     this.#options = options;
     this.#driver = options.driver ?? Driver.shared();
     this.#hold = this.#driver.hold();
@@ -60,45 +154,101 @@ export class Server extends EventEmitter {
     return this.#listener !== undefined || this.#pipeListener !== undefined;
   }
 
-  /** `listen(port[, host][, backlog][, cb])` or `listen({ port, host, backlog }[, cb])`. */
+  /**
+   * `listen([port[, host[, backlog]]][, cb])`, `listen(path[, backlog][, cb])` or
+   * `listen(options[, cb])`, as net.Server#listen. Bad arguments throw; bind failures are 'error'.
+   */
   listen(...args: unknown[]): this {
-    const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
-    const options: ListenOptions = typeof args[0] === 'object' && args[0] !== null ? (args[0]) : {};
-    if (typeof args[0] === 'string' && args[0].startsWith('\\\\')) options.path = args[0];
-    else if (typeof args[0] === 'number' || typeof args[0] === 'string') options.port = Number(args[0]);
-    if (typeof args[1] === 'string') options.host = args[1];
-    if (typeof args[1] === 'number') options.backlog = args[1];
-    if (typeof args[2] === 'number') options.backlog = args[2];
-    if (options.path !== undefined) return this.#listenPipe(options.path, callback);
-    const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
-    if (this.#listener !== undefined) throw new InvalidArgumentError('the server is already listening');
+    const callback = typeof args.at(-1) === 'function' ? (args.pop() as () => void) : undefined;
+    const { target, signal } = parseListenArgs(args);
+    if (this.listening || this.#resolving) throw serverAlreadyListening();
     if (callback !== undefined) this.once('listening', callback);
-    this.#closing = false;
-    // Like net: no host means every address, both IPv6 and IPv4; a name is resolved first.
-    const host = options.host ?? '::';
-    if (isIP(host) !== 0 || host === 'localhost') this.#bindTcp(host, port, options);
-    else {
-      lookup(host, (error, address) => {
-        if (error !== null) this.emit('error', error);
-        else this.#bindTcp(address, port, options);
-      });
+    const generation = ++this.#generation;
+    if (signal !== undefined) {
+      // Aborting closes this listen() only: not a later one after a close().
+      const onAbort = (): void => {
+        if (this.#generation === generation) this.close();
+      };
+      if (signal.aborted) process.nextTick(onAbort);
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#forgetSignal = () => signal.removeEventListener('abort', onAbort);
+      }
     }
+    if (target.kind === 'pipe') {
+      this.#listenPipe(target.path, generation);
+      return this;
+    }
+    // Like net: no host means every address, IPv6 and IPv4; a name is resolved first.
+    const host = target.host ?? '::';
+    if (isIP(host) !== 0 || host === 'localhost') {
+      this.#bindTcp(host, target, generation);
+      return this;
+    }
+    this.#resolving = true;
+    lookup(host, (error, address) => {
+      if (this.#generation !== generation) return;
+      this.#resolving = false;
+      if (error !== null) this.emit('error', error);
+      else this.#bindTcp(address, target, generation);
+    });
     return this;
   }
 
-  #bindTcp(host: string, port: number, options: ListenOptions): void {
+  #bindTcp(host: string, target: ListenTarget & { kind: 'tcp' }, generation: number): void {
+    const options = { ...(target.backlog !== undefined ? { backlog: target.backlog } : {}), ipv6Only: target.ipv6Only };
+    let listener: TcpListener;
     try {
-      this.#listener = TcpListener.bind({ host, port }, { ...(options.backlog !== undefined ? { backlog: options.backlog } : {}), ...(options.ipv6Only !== undefined ? { ipv6Only: options.ipv6Only } : {}) });
-      this.#token = this.#driver.add(this.#listener, Interest.READABLE, () => this.#acceptSome());
-      this.#updateRetain();
+      try {
+        listener = TcpListener.bind({ host, port: target.port }, options);
+      } catch (error) {
+        // A host without IPv6: the default address falls back to every IPv4 one, as net's.
+        if (target.host !== undefined || (error as { code?: string }).code !== 'EAFNOSUPPORT') throw error;
+        host = '0.0.0.0';
+        listener = TcpListener.bind({ host, port: target.port }, options);
+      }
     } catch (error) {
-      this.#listener?.close();
-      this.#listener = undefined;
+      const failure = listenError(error, host, target.port);
+      process.nextTick(() => this.emit('error', failure));
+      return;
+    }
+    try {
+      this.#token = this.#driver.add(listener, Interest.READABLE, () => this.#acceptSome());
+    } catch (error) {
+      listener.close();
       process.nextTick(() => this.emit('error', error));
       return;
     }
-    process.nextTick(() => this.emit('listening'));
+    this.#listener = listener;
+    const local = listener.localAddr();
+    this._connectionKey = `${local.family === 'IPv6' ? 6 : 4}:${local.address}:${target.port}`;
+    this.#updateRetain();
+    this.#emitListening(generation);
+  }
+
+  #listenPipe(path: string, generation: number): void {
+    let pipeListener: PipeListener;
+    try {
+      pipeListener = new PipeListener(path, { ...this.#options, driver: this.#driver }, (socket) => this.#track(socket));
+    } catch (error) {
+      const failure = listenError(error, path);
+      if (typeof failure === 'object' && failure !== null && !(failure instanceof SystemError)) Object.assign(failure, { address: path });
+      process.nextTick(() => this.emit('error', failure));
+      return;
+    }
+    pipeListener.on('error', (error: Error) => this.emit('error', error));
+    if (!this.#refd) pipeListener.unref();
+    this.#pipeListener = pipeListener;
+    this._connectionKey = `-1:${path}:-1`;
+    this.#updateRetain();
+    this.#emitListening(generation);
+  }
+
+  /** 'listening' comes on the next tick, and not at all if close() came first. */
+  #emitListening(generation: number): void {
+    process.nextTick(() => {
+      if (this.#generation === generation && this.listening) this.emit('listening');
+    });
   }
 
   address(): { address: string; family: string; port: number } | string | null {
@@ -114,27 +264,30 @@ export class Server extends EventEmitter {
     return this;
   }
 
-  /** Stops accepting; 'close' follows once every connection has closed. */
+  /**
+   * Stops accepting; 'close' follows once every connection has closed. The callback gets
+   * ERR_SERVER_NOT_RUNNING when the server was not listening (it is still called on 'close').
+   */
   close(callback?: (error?: Error) => void): this {
+    if (typeof callback === 'function') {
+      if (this.listening) this.once('close', () => callback());
+      else this.once('close', () => callback(serverNotRunning()));
+    }
+    this.#generation++;
+    this.#resolving = false;
+    this.#forgetSignal?.();
+    this.#forgetSignal = undefined;
     if (this.#pipeListener !== undefined) {
-      if (callback !== undefined) this.once('close', () => callback());
       this.#pipeListener.close();
       this.#pipeListener = undefined;
-      this.#closing = true;
-      this.#updateRetain();
-      this.#maybeClosed();
-      return this;
     }
-    if (this.#listener === undefined) {
-      if (callback !== undefined) process.nextTick(() => callback(Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' })));
-      return this;
+    if (this.#listener !== undefined) {
+      if (this.#token !== undefined) this.#driver.remove(this.#listener, this.#token);
+      this.#listener.close();
+      this.#listener = undefined;
+      this.#token = undefined;
     }
-    if (callback !== undefined) this.once('close', () => callback());
-    if (this.#token !== undefined) this.#driver.remove(this.#listener, this.#token);
-    this.#listener.close();
-    this.#listener = undefined;
-    this.#token = undefined;
-    this.#closing = true;
+    this.#closeRequested = true;
     this.#updateRetain();
     this.#maybeClosed();
     return this;
@@ -152,6 +305,16 @@ export class Server extends EventEmitter {
     this.#pipeListener?.unref();
     this.#updateRetain();
     return this;
+  }
+
+  /** With events.captureRejections: a rejected 'connection' listener destroys that connection. */
+  override [EventEmitter.captureRejectionSymbol](error: Error, event: string | symbol, ...args: unknown[]): void {
+    const [socket] = args;
+    if (event === 'connection' && socket instanceof EventEmitter && 'destroy' in socket && typeof socket.destroy === 'function') {
+      (socket as Socket).destroy(error);
+      return;
+    }
+    this.emit('error', error);
   }
 
   /**
@@ -198,30 +361,14 @@ export class Server extends EventEmitter {
     if (!this.#acceptPaused) return;
     this.#acceptPaused = false;
     // No WouldBlock was seen while paused, so READABLE is not armed: accept now.
-    setImmediate(() => this.#acceptSome());
-  }
-
-  #listenPipe(path: string, callback: (() => void) | undefined): this {
-    if (this.listening) throw new InvalidArgumentError('the server is already listening');
-    if (callback !== undefined) this.once('listening', callback);
-    this.#closing = false;
-    try {
-      this.#pipeListener = new PipeListener(path, { ...this.#options, driver: this.#driver }, (socket) => this.#track(socket));
-      this.#pipeListener.on('error', (error: Error) => this.emit('error', error));
-      if (!this.#refd) this.#pipeListener.unref();
-      this.#updateRetain();
-    } catch (error) {
-      process.nextTick(() => this.emit('error', error));
-      return this;
-    }
-    process.nextTick(() => this.emit('listening'));
-    return this;
+    const listener = this.#listener;
+    setImmediate(() => this.#acceptSome(listener));
   }
 
   #track(socket: Socket | PipeSocket): void {
     if (this.maxConnections !== undefined && this.#connections.size >= this.maxConnections) {
       socket.destroy();
-      this.emit('drop', {});
+      this.emit('drop', {} satisfies DroppedConnection);
       return;
     }
     if (this.#options.pauseOnConnect === true) socket.pause();
@@ -240,10 +387,25 @@ export class Server extends EventEmitter {
     }
   }
 
-  #acceptSome(): void {
-    const listener = this.#listener;
-    if (listener === undefined) return;
+  /** Closes a connection refused for maxConnections, and tells 'drop' listeners about it. */
+  #drop(stream: TcpStream, peer: SocketAddress): void {
+    let local: SocketAddress | undefined;
+    try {
+      local = stream.localAddr();
+    } catch {
+      // Reset already: the peer's side is all there is to report.
+    }
+    stream.close();
+    const dropped: DroppedConnection = { remoteAddress: peer.address, remotePort: peer.port, remoteFamily: peer.family };
+    if (local !== undefined) Object.assign(dropped, { localAddress: local.address, localPort: local.port, localFamily: local.family });
+    this.emit('drop', dropped);
+  }
+
+  /** Accepts what is waiting on `listener`, unless the server has moved on from it. */
+  #acceptSome(listener = this.#listener): void {
     for (let i = 0; i < ACCEPTS_PER_EVENT; i++) {
+      // close() (or close() and listen() again) from a 'connection' listener ends this listener.
+      if (listener === undefined || listener !== this.#listener) return;
       // Stopping short of WouldBlock leaves READABLE unarmed: the kernel holds the backlog.
       if (this.#acceptPaused) return;
       let accepted;
@@ -255,25 +417,24 @@ export class Server extends EventEmitter {
         if (code === 'ECONNRESET' || code === 'ECONNABORTED') continue;
         // Anything else (EMFILE...): report, and try again shortly rather than go deaf.
         this.emit('error', error);
-        setTimeout(() => this.#acceptSome(), 100).unref();
+        setTimeout(() => this.#acceptSome(listener), 100).unref();
         return;
       }
       if (accepted === WOULD_BLOCK) return;
-      const [stream] = accepted;
+      const [stream, peer] = accepted;
       if (this.maxConnections !== undefined && this.#connections.size >= this.maxConnections) {
-        stream.close();
-        this.emit('drop', { remoteAddress: accepted[1].address, remotePort: accepted[1].port });
+        this.#drop(stream, peer);
         continue;
       }
       this.#track(new Socket({ ...this.#options, driver: this.#driver }, stream));
     }
     // Still more to accept: go on after others had their turn (no WouldBlock, so no re-arm).
-    setImmediate(() => this.#acceptSome());
+    setImmediate(() => this.#acceptSome(listener));
   }
 
   #maybeClosed(): void {
-    if (this.#closing && this.#connections.size === 0) {
-      this.#closing = false;
+    if (this.#closeRequested && !this.listening && this.#connections.size === 0) {
+      this.#closeRequested = false;
       process.nextTick(() => this.emit('close'));
     }
   }
@@ -282,3 +443,8 @@ export class Server extends EventEmitter {
     this.#hold.set(this.#refd && this.listening);
   }
 }
+
+/** `net.Server`: a class, also callable without `new` as node's. */
+const CallableServer = callableClass(Server);
+type CallableServer = Server;
+export { CallableServer as Server };

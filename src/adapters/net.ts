@@ -5,9 +5,9 @@ import { PipeSocket } from '../streams/pipe-socket.js';
 
 export { Server, Socket, PipeSocket, type ServerOptions, type SocketOptions, type SocketConnectOptions };
 
-export function createServer(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void): Server {
-  if (typeof options === 'function') return new Server({}, options);
-  return new Server(options ?? {}, connectionListener);
+/** As net.createServer: `options` may be left out; anything but an object or a function throws. */
+export function createServer(options?: ServerOptions | ((socket: Socket) => void) | null, connectionListener?: (socket: Socket) => void): Server {
+  return new Server(options, connectionListener);
 }
 
 /**
