@@ -23,7 +23,7 @@ import {
   WSAEWOULDBLOCK,
   ws2_32,
 } from '../sys/windows/ffi/index.js';
-import { decodeEndpoint, encodeEndpoint, newSocket, peerEndpoint, socketError, type Endpoint } from '../sys/windows/net.js';
+import { bindSocket, decodeEndpoint, encodeEndpoint, newSocket, peerEndpoint, socketError, type Endpoint } from '../sys/windows/net.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
 import { SocketSource } from './socket-source.js';
 import { OwnedSocket } from './owned-socket.js';
@@ -45,12 +45,17 @@ export class TcpStream extends SocketSource {
     this.#remote = remote;
   }
 
-  /** Starts a non-blocking connect; register for WRITABLE to learn when it finished. */
-  static connect(address: AddressInput): TcpStream {
+  /**
+   * Starts a non-blocking connect; register for WRITABLE to learn when it finished. `local`
+   * binds the socket first (an address of the peer's family; port 0 or absent: any port).
+   */
+  static connect(address: AddressInput, local?: { address?: string; port?: number }): TcpStream {
     const endpoint = parseAddress(address);
     if (endpoint.port === 0) throw new InvalidArgumentError('cannot connect to port 0');
+    const localEndpoint =
+      local === undefined ? undefined : parseAddress({ host: local.address ?? (endpoint.family === 'IPv4' ? '0.0.0.0' : '::'), port: local.port ?? 0 });
     assertSupportedPlatform('TcpStream');
-    const socket = newSocket(endpoint.family, SOCK_STREAM, IPPROTO_TCP);
+    const socket = localEndpoint === undefined ? newSocket(endpoint.family, SOCK_STREAM, IPPROTO_TCP) : bindSocket(localEndpoint, SOCK_STREAM, IPPROTO_TCP, false);
     const error = ws2_32.connect(socket, encodeEndpoint(endpoint));
     if (error !== 0 && error !== WSAEWOULDBLOCK) {
       ws2_32.closeSocket(socket);

@@ -168,6 +168,9 @@ export class SourceDuplex extends Duplex {
     this.#token = undefined;
     this.#wantRead = false;
     this.#connecting = false;
+    // A socket may connect again after its close (net.Socket#connect): nothing carries over.
+    this.#awaitingReadable = false;
+    this.#pendingFinal = undefined;
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
     if (channel !== undefined && token !== undefined) {
