@@ -154,7 +154,12 @@ export class Socket extends TcpSocket {
       this.#idle.clear();
       this.#pipeEof.clear();
     });
-    if (stream !== undefined) this.#applyTcpOptions(stream);
+    if (stream !== undefined) {
+      this.#applyTcpOptions(stream);
+      // As net: a socket over an open connection starts reading (unless the server pauses it),
+      // so the peer's end is seen even before anyone consumes the data.
+      if ((options as { pauseOnConnect?: boolean }).pauseOnConnect !== true) this.read(0);
+    }
     if (options.signal !== undefined && options.signal !== null) addAbortSignal(options.signal, this);
   }
 
@@ -467,6 +472,13 @@ export class Socket extends TcpSocket {
     super.onConnected();
     // As net: a connected socket reads unless paused, so the peer's end is seen.
     if (!this.destroyed && !this.isPaused()) this.read(0);
+  }
+
+  /** As net: the peer's end is noticed ('end' once the buffer is empty) even without a reader. */
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    const more = super.push(chunk, encoding);
+    if (chunk === null) this.read(0);
+    return more;
   }
 
   /** Writes wait for the connection; if it never comes they fail as node's do. */
