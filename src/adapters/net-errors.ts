@@ -112,14 +112,15 @@ function uvErrno(code: string): number | undefined {
 
 /**
  * An operating-system failure of `syscall` shaped as node:net reports it: name Error, message
- * "connect ECONNREFUSED 127.0.0.1:80", and code, errno, syscall, address and port (when not 0).
+ * "connect ECONNREFUSED 127.0.0.1:80" (or "read ECONNRESET" without an address), and code,
+ * errno, syscall, address and port (when not 0).
  */
-export function netSystemError(syscall: string, code: string, address: string, port?: number, errno?: number): Error & { code: string; errno: number | undefined; syscall: string; address: string; port?: number } {
-  const where = port !== undefined && port > 0 ? `${address}:${port}` : address;
-  const error = withCode(new Error(`${syscall} ${code} ${where}`), code) as Error & { code: string; errno: number | undefined; syscall: string; address: string; port?: number };
+export function netSystemError(syscall: string, code: string, address?: string, port?: number, errno?: number): Error & { code: string; errno: number | undefined; syscall: string; address?: string; port?: number } {
+  const where = address === undefined ? '' : port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
+  const error = withCode(new Error(`${syscall} ${code}${where}`), code) as Error & { code: string; errno: number | undefined; syscall: string; address?: string; port?: number };
   error.errno = errno ?? uvErrno(code);
   error.syscall = syscall;
-  error.address = address;
+  if (address !== undefined) error.address = address;
   if (port !== undefined && port > 0) error.port = port;
   return error;
 }

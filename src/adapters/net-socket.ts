@@ -111,6 +111,16 @@ function keepAliveSeconds(ms: unknown): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
 }
 
+const READ_CALLS = new Set(['recv', 'WSARecv', 'ReadFile']);
+const WRITE_CALLS = new Set(['send', 'WSASend', 'WriteFile']);
+
+/** A failed read or write as net names it: "read ECONNRESET", "write EPIPE". */
+function transferError(error: Error): Error {
+  if (!(error instanceof SystemError)) return error;
+  const syscall = READ_CALLS.has(error.syscall) ? 'read' : WRITE_CALLS.has(error.syscall) ? 'write' : undefined;
+  return syscall === undefined ? error : netSystemError(syscall, error.code, undefined, undefined, error.errno);
+}
+
 interface ConnectTarget {
   address: string;
   port: number;
@@ -504,7 +514,9 @@ export class Socket extends TcpSocket {
     const wasConnecting = this.#connectPending;
     this.#connectPending = false;
     this.#endAttempt(true);
-    super._destroy(wasConnecting && error !== null ? this.#netError(error, this.#target) : error, callback);
+    let shaped = error;
+    if (error !== null) shaped = wasConnecting ? this.#netError(error, this.#target) : transferError(error);
+    super._destroy(shaped, callback);
   }
 
   /** net's 'close' says whether an error closed the socket. */
