@@ -7,6 +7,6 @@ export type CallableClass<C extends abstract new (...args: never[]) => unknown> 
 
 export function callableSocketClass<C extends new (...args: never[]) => unknown>(Class: C): CallableClass<C> {
   return new Proxy(Class, {
-    apply: (target, _thisArg, args: unknown[]) => Reflect.construct(target, args),
+    apply: (target, _thisArg, args: unknown[]): unknown => Reflect.construct(target, args),
   }) as CallableClass<C>;
 }

@@ -86,7 +86,7 @@ export function normalizeConnectArgs(args: readonly unknown[]): [SocketConnectOp
     if (args.length > 1 && typeof second === 'string') options.host = second;
   }
   const last = args.at(-1);
-  return [options as SocketConnectOptions & SocketOptions, typeof last === 'function' ? (last as ConnectCallback) : undefined];
+  return [options, typeof last === 'function' ? (last as ConnectCallback) : undefined];
 }
 
 function familyName(address: string): 'IPv4' | 'IPv6' {
@@ -197,7 +197,7 @@ export class Socket extends TcpSocket {
       this.#startOver();
     } else if (this.#connectPending || this.channel !== undefined) {
       const code = this.#connectPending ? 'EALREADY' : 'EISCONN';
-      process.nextTick(() => this.destroy(netSystemError('connect', code, String(options.host ?? path ?? ''))));
+      process.nextTick(() => this.destroy(netSystemError('connect', code, typeof path === 'string' ? path : (options.host ?? 'localhost'))));
       return this;
     }
     if (path !== undefined && path !== null && path !== '' && path !== false && path !== 0) {
