@@ -125,6 +125,7 @@ export class SourceDuplex extends Duplex {
 
   override _read(): void {
     this.#wantRead = true;
+    this.#updateRetain();
     // Armed after a WouldBlock: reading now would only ask the kernel again for nothing.
     if (this.#awaitingReadable) return;
     // Never read synchronously here: Node calls _read() again from inside push() and from its
@@ -146,6 +147,7 @@ export class SourceDuplex extends Duplex {
     this.onActivity();
     this.#pendingWrite = { data: chunk, offset: 0, callback };
     if (this.#channel !== undefined && !this.#connecting) this.#flush();
+    this.#updateRetain();
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
@@ -156,6 +158,7 @@ export class SourceDuplex extends Duplex {
   override _final(callback: (error?: Error | null) => void): void {
     if (this.#channel === undefined || this.#connecting) {
       this.#pendingFinal = callback;
+      this.#updateRetain();
       return;
     }
     this.#shutdown(callback);
@@ -191,6 +194,7 @@ export class SourceDuplex extends Duplex {
       if (this.#channel?.drained?.() === false) {
         // Checked again on the next WRITABLE.
         this.#pendingFinal = callback;
+        this.#updateRetain();
         return;
       }
       this.#channel?.shutdownWrite();
@@ -199,6 +203,7 @@ export class SourceDuplex extends Duplex {
       callback(error as Error);
       return;
     }
+    this.#updateRetain();
     callback();
   }
 
@@ -251,6 +256,7 @@ export class SourceDuplex extends Duplex {
         }
         if (this.#wantRead) this.#readLoop();
       }
+      this.#updateRetain();
     }
   }
 
@@ -258,6 +264,7 @@ export class SourceDuplex extends Duplex {
   protected endReadable(): void {
     if (this.readableEnded || this.destroyed) return;
     this.#wantRead = false;
+    this.#updateRetain();
     this.push(null);
   }
 
@@ -307,6 +314,7 @@ export class SourceDuplex extends Duplex {
       this.destroy(error as Error);
     } finally {
       this.#reading = false;
+      this.#updateRetain();
     }
   }
 
@@ -324,10 +332,12 @@ export class SourceDuplex extends Duplex {
       }
     } catch (error) {
       this.#pendingWrite = undefined;
+      this.#updateRetain();
       pending.callback(error as Error);
       return;
     }
     this.#pendingWrite = undefined;
+    this.#updateRetain();
     pending.callback();
     if (this.#pendingFinal !== undefined) {
       const final = this.#pendingFinal;
@@ -336,7 +346,13 @@ export class SourceDuplex extends Duplex {
     }
   }
 
+  /**
+   * Held, as libuv holds a stream handle, only while there is something to wait for: the
+   * connection, data someone asked for, or bytes and an end still to send. A paused idle socket
+   * lets the process exit, as node's does.
+   */
   #updateRetain(): void {
-    this.#hold.set(this.#refd && this.#channel !== undefined);
+    const waiting = this.#connecting || this.#wantRead || this.#pendingWrite !== undefined || this.#pendingFinal !== undefined;
+    this.#hold.set(this.#refd && this.#channel !== undefined && waiting);
   }
 }
