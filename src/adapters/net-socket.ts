@@ -240,6 +240,8 @@ export class Socket extends TcpSocket {
   /** Checks the TCP options in node's order; returns what starts the connection. */
   #planTcp(options: SocketConnectOptions): () => void {
     const { localAddress, localPort, lookup, hints } = options;
+    const host: unknown = options.host || 'localhost';
+    validateString(host, 'options.host');
     if (localAddress !== undefined && localAddress !== null && (localAddress as unknown) !== '' && isIP(localAddress) === 0) throw invalidIpAddress(localAddress);
     if (localPort !== undefined && localPort !== null && (localPort as unknown) !== 0 && (localPort as unknown) !== '') validateNumber(localPort, 'options.localPort');
     let port = 0;
@@ -257,9 +259,8 @@ export class Socket extends TcpSocket {
       validateInteger(options.autoSelectFamilyAttemptTimeout, 'options.autoSelectFamilyAttemptTimeout', 1);
       attemptTimeout = Math.max(options.autoSelectFamilyAttemptTimeout, 10);
     }
-    const host = options.host || 'localhost';
     const local = localAddress || localPort ? { ...(localAddress ? { address: localAddress } : {}), ...(localPort ? { port: localPort } : {}) } : undefined;
-    if (typeof host === 'string' && isIP(host) !== 0) {
+    if (isIP(host) !== 0) {
       // An address already: no lookup, and no 'lookup' event.
       return () =>
         process.nextTick(() => {
