@@ -2,6 +2,7 @@
 // checks, name lookup and happy eyeballs, remoteAddress and friends, setTimeout,
 // resetAndDestroy) and net's event order. connect(path) carries a named pipe instead.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import * as nodeNet from 'node:net';
 import { getDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, isIP } from 'node:net';
 import { addAbortSignal } from 'node:stream';
 import { InvalidArgumentError, SystemError } from '../core/errors.js';
@@ -121,6 +122,16 @@ function transferError(error: Error): Error {
   return syscall === undefined ? error : netSystemError(syscall, error.code, undefined, undefined, error.errno);
 }
 
+// node's own Socket, taken before anything (the conformance preload) replaces net.Socket.
+const NodeSocket = nodeNet.Socket;
+const nodeSockets = new WeakSet<object>();
+
+function wrapsNodeHandle(options: unknown): boolean {
+  if (typeof options !== 'object' || options === null) return typeof options === 'number';
+  const { fd, handle } = options as { fd?: unknown; handle?: unknown };
+  return (fd !== undefined && fd !== null) || (handle !== undefined && handle !== null);
+}
+
 interface ConnectTarget {
   address: string;
   port: number;
@@ -146,15 +157,22 @@ export class Socket extends TcpSocket {
   #pipe: NamedPipe | undefined;
   #peer: SocketAddress | undefined;
   #local: SocketAddress | undefined;
-  #noDelay: boolean;
-  #keepAlive: boolean;
-  #keepAliveDelaySeconds: number;
+  #noDelay = false;
+  #keepAlive = false;
+  #keepAliveDelaySeconds = 0;
   #refd = true;
   readonly #attemptHold = this.driver.hold();
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
   readonly #pipeEof = new IdleTimer(() => this.endReadable());
 
   constructor(options: SocketOptions = {}, stream?: TcpStream) {
+    // A file descriptor or a libuv handle (node's own stdio sockets among them) is node:net's
+    // business: such a socket is node's, and still answers `instanceof Socket`.
+    if (wrapsNodeHandle(options)) {
+      const nodeSocket = new NodeSocket(options);
+      nodeSockets.add(nodeSocket);
+      return nodeSocket as unknown as Socket;
+    }
     super(stream, streamOptionsOf(options));
     this.#noDelay = Boolean(options.noDelay);
     this.#keepAlive = Boolean(options.keepAlive);
@@ -176,7 +194,8 @@ export class Socket extends TcpSocket {
   /** The drop-in's `instanceof net.Socket` also holds for the pipe sockets its servers accept. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    return (this as { prototype?: unknown }).prototype === Socket.prototype && value instanceof PipeSocket;
+    if ((this as { prototype?: unknown }).prototype !== Socket.prototype) return false;
+    return value instanceof PipeSocket || (typeof value === 'object' && value !== null && nodeSockets.has(value));
   }
 
   /**

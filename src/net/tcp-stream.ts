@@ -20,6 +20,7 @@ import {
   TCP_KEEPIDLE,
   TCP_KEEPINTVL,
   TCP_NODELAY,
+  WSAECONNRESET,
   WSAEWOULDBLOCK,
   ws2_32,
 } from '../sys/windows/ffi/index.js';
@@ -31,6 +32,7 @@ import { OwnedSocket } from './owned-socket.js';
 export type ShutdownHow = 'read' | 'write' | 'both';
 
 const RESET = Readiness.READ_CLOSED | Readiness.WRITE_CLOSED;
+const EMPTY = Buffer.alloc(0);
 
 function checkBuffer(name: string, buffer: unknown): Uint8Array {
   if (!(buffer instanceof Uint8Array)) throw new InvalidArgumentError(`${name} must be a Buffer or Uint8Array`);
@@ -192,8 +194,10 @@ export class TcpStream extends SocketSource {
       const n = ws2_32.recv(socket, buffer, Math.min(buffer.length, 0x7fffffff), flags);
       if (n > 0) return n;
       if (n === 0) {
-        // Wine answers a reset peer with end-of-stream; AFD still reported the abort.
-        if ((this.owned.seenReadiness & RESET) === RESET) throw socketError('recv', 10054, this.#remote);
+        // Wine answers a reset peer with end-of-stream; AFD still reported the abort. A reset no
+        // poll saw yet still fails an empty send (README.md, Wine quirks); a FIN does not.
+        if ((this.owned.seenReadiness & RESET) === RESET) throw socketError('recv', WSAECONNRESET, this.#remote);
+        if (ws2_32.send(socket, EMPTY, 0, 0) === -WSAECONNRESET) throw socketError('recv', WSAECONNRESET, this.#remote);
         return 0;
       }
       if (-n === WSAEWOULDBLOCK) return WOULD_BLOCK;
