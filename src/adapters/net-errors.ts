@@ -1,7 +1,7 @@
 // The drop-in's argument and state errors, shaped as node:net's: the same `code`, the same base
 // class as `name` (RangeError, TypeError, Error) and the same wording, so code (and Node's own
 // tests) that match on them keep working when net is swapped for mio-ts/net.
-import { inspect } from 'node:util';
+import { getSystemErrorMap, inspect } from 'node:util';
 
 /** An error with node's `code`; `name` stays the base class's, as node's own errors. */
 function withCode<E extends Error>(error: E, code: string): E & { code: string } {
@@ -90,4 +90,42 @@ export function abortError(cause?: unknown): Error & { code: string } {
 /** EPIPE of a write after the peer ended a socket that is not half-open. */
 export function endedByPeer(): Error & { code: string } {
   return withCode(new Error('This socket has been ended by the other party'), 'EPIPE');
+}
+
+/** ERR_MISSING_ARGS for alternatives, one array in node: 'The "a" or "b" argument must be specified'. */
+export function missingOneOfArgs(...names: string[]): TypeError & { code: string } {
+  return withCode(new TypeError(`The ${names.map((name) => `"${name}"`).join(' or ')} argument must be specified`), 'ERR_MISSING_ARGS');
+}
+
+/** ERR_INVALID_ADDRESS_FAMILY: a lookup answered with a family other than 4 or 6. */
+export function invalidAddressFamily(family: unknown, host: unknown, port: unknown): RangeError & { code: string; host: unknown; port: unknown } {
+  const error = withCode(new RangeError(`Invalid address family: ${String(family)} ${String(host)}:${String(port)}`), 'ERR_INVALID_ADDRESS_FAMILY') as RangeError & {
+    code: string;
+    host: unknown;
+    port: unknown;
+  };
+  error.host = host;
+  error.port = port;
+  return error;
+}
+
+/** libuv's (negative) errno for a code such as 'ENOENT', from node's own table; undefined if unknown. */
+function uvErrno(code: string): number | undefined {
+  for (const [errno, [name]] of getSystemErrorMap()) if (name === code) return errno;
+  return undefined;
+}
+
+/**
+ * An operating-system failure of `syscall` shaped as node:net reports it: name Error, message
+ * "connect ECONNREFUSED 127.0.0.1:80" (or "read ECONNRESET" without an address), and code,
+ * errno, syscall, address and port (when not 0).
+ */
+export function netSystemError(syscall: string, code: string, address?: string, port?: number, errno?: number): Error & { code: string; errno: number | undefined; syscall: string; address?: string; port?: number } {
+  const where = address === undefined ? '' : port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
+  const error = withCode(new Error(`${syscall} ${code}${where}`), code) as Error & { code: string; errno: number | undefined; syscall: string; address?: string; port?: number };
+  error.errno = errno ?? uvErrno(code);
+  error.syscall = syscall;
+  if (address !== undefined) error.address = address;
+  if (port !== undefined && port > 0) error.port = port;
+  return error;
 }

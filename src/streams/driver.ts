@@ -98,13 +98,17 @@ export class Driver {
 
   #schedule(): void {
     if (this.#desired() === this.#mode) return;
+    // Leaving the unref'd wait awaits its end, which holds nothing open: a ref'd user that
+    // arrives meanwhile (a connect after a DNS lookup) must keep the process alive till then.
+    const keepAlive = this.#refs > 0 ? setInterval(() => undefined, 2 ** 30) : undefined;
     this.#transition = this.#transition
       .then(() => this.#apply())
       .catch((error: unknown) => {
         process.nextTick(() => {
           throw error;
         });
-      });
+      })
+      .finally(() => clearInterval(keepAlive));
   }
 
   async #apply(): Promise<void> {

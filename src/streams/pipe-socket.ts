@@ -47,6 +47,37 @@ export class PipeChannel implements ByteChannel {
   }
 }
 
+/**
+ * Opens the client end of the pipe `path`. While every instance of the server is busy (EBUSY) it
+ * keeps trying, as libuv does, for up to `connectTimeoutMs` (default 30 s), unless `cancelled()`
+ * says the caller gave up; `done` gets the open pipe or the error.
+ */
+export function openPipeClient(
+  path: string,
+  options: Pick<NamedPipeOptions, 'mode' | 'bufferSize'> & { connectTimeoutMs?: number },
+  cancelled: () => boolean,
+  done: (error: Error | undefined, pipe?: NamedPipe) => void,
+): void {
+  const { mode, bufferSize, connectTimeoutMs } = options;
+  const deadline = Date.now() + (connectTimeoutMs ?? 30_000);
+  const attempt = (delayMs: number): void => {
+    if (cancelled()) return;
+    let pipe: NamedPipe;
+    try {
+      pipe = NamedPipe.open(path, { ...(mode !== undefined ? { mode } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}) });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EBUSY' && Date.now() < deadline) {
+        setTimeout(() => attempt(Math.min(delayMs * 2, 100)), delayMs);
+        return;
+      }
+      done(error as Error);
+      return;
+    }
+    done(undefined, pipe);
+  };
+  attempt(1);
+}
+
 export class PipeSocket extends SourceDuplex {
   #pipe: NamedPipe | undefined;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
@@ -70,25 +101,18 @@ export class PipeSocket extends SourceDuplex {
   static connect(path: string, options: SourceDuplexOptions & Pick<NamedPipeOptions, 'mode' | 'bufferSize'> & { connectTimeoutMs?: number } = {}): PipeSocket {
     const { mode, bufferSize, connectTimeoutMs, ...streamOptions } = options;
     const socket = new PipeSocket(streamOptions);
-    const deadline = Date.now() + (connectTimeoutMs ?? 30_000);
-    const attempt = (delayMs: number): void => {
-      if (socket.destroyed) return;
-      let pipe: NamedPipe;
-      try {
-        pipe = NamedPipe.open(path, { ...(mode !== undefined ? { mode } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}) });
-      } catch (error) {
-        if ((error as { code?: string }).code === 'EBUSY' && Date.now() < deadline) {
-          setTimeout(() => attempt(Math.min(delayMs * 2, 100)), delayMs);
+    const openOptions = { ...(mode !== undefined ? { mode } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}), ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}) };
+    process.nextTick(() =>
+      openPipeClient(path, openOptions, () => socket.destroyed, (error, pipe) => {
+        if (pipe === undefined) {
+          socket.destroy(error);
           return;
         }
-        socket.destroy(error as Error);
-        return;
-      }
-      socket.#adopt(pipe, true);
-      // Opening a client end is synchronous: it is connected already.
-      socket.markConnected();
-    };
-    process.nextTick(() => attempt(1));
+        socket.#adopt(pipe, true);
+        // Opening a client end is synchronous: it is connected already.
+        socket.markConnected();
+      }),
+    );
     return socket;
   }
 

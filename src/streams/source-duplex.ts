@@ -155,6 +155,7 @@ export class SourceDuplex extends Duplex {
     this.#pendingWrite = { data: chunk, offset: 0, callback };
     this.#updateRetain();
     if (this.#channel !== undefined && !this.#connecting) this.#flush();
+    this.#updateRetain();
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
@@ -179,6 +180,9 @@ export class SourceDuplex extends Duplex {
     this.#token = undefined;
     this.#wantRead = false;
     this.#connecting = false;
+    // A socket may connect again after its close (net.Socket#connect): nothing carries over.
+    this.#awaitingReadable = false;
+    this.#pendingFinal = undefined;
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
     this.#pendingFinal = undefined;
@@ -271,6 +275,7 @@ export class SourceDuplex extends Duplex {
         }
         if (this.#wantRead) this.#readLoop();
       }
+      this.#updateRetain();
     }
   }
 
