@@ -372,6 +372,8 @@ class Server extends EventEmitter {
       return;
     }
     if (this.#options.pauseOnConnect === true) socket.pause();
+    // net's accepted sockets know their server.
+    Object.assign(socket, { server: this, _server: this });
     this.#connections.add(socket);
     socket.once('close', () => {
       this.#connections.delete(socket);

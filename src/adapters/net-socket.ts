@@ -544,9 +544,9 @@ export class Socket extends TcpSocket {
     return connecting ? socketClosedBeforeConnection() : socketClosed();
   }
 
-  /** Bytes queued in this socket and not yet handed to the kernel (net's bufferSize). */
+  /** Bytes queued in this socket and not yet handed to the kernel (net's bufferSize); undefined once destroyed. */
   get bufferSize(): number | undefined {
-    return this.stream === undefined && this.#pipe === undefined ? undefined : this.writableLength;
+    return this.destroyed ? undefined : this.writableLength;
   }
 
   /** Writes wait for the connection; if it never comes they fail as node's do. */
@@ -712,7 +712,13 @@ export class Socket extends TcpSocket {
 
   /** Closes with a TCP reset (RST) instead of an orderly FIN, as net.Socket#resetAndDestroy. */
   resetAndDestroy(): this {
+    // Nothing to reset: net reports the socket closed. Still connecting: reset once connected.
+    if (this.connecting) {
+      this.once('connect', () => this.resetAndDestroy());
+      return this;
+    }
     const stream = this.#liveTcpStream();
+    if (stream === undefined && this.#pipe === undefined) return this.destroy(socketClosed());
     if (stream !== undefined) {
       try {
         stream.setLinger(0);

@@ -162,6 +162,11 @@ export class PipeSocket extends SourceDuplex {
     return {};
   }
 
+  /** Bytes queued and not yet written to the pipe (net's bufferSize); undefined once destroyed. */
+  get bufferSize(): number | undefined {
+    return this.destroyed ? undefined : this.writableLength;
+  }
+
   get remoteAddress(): undefined {
     return undefined;
   }

@@ -93,6 +93,8 @@ export class SourceDuplex extends Duplex {
   /** Bytes accepted by write(): sent, or still queued in this stream (net's bytesWritten). */
   get bytesWritten(): number {
     // writableLength holds the chunk being written until its callback, sent part included.
+    // Read on the prototype itself (no instance behind it), as node's getter allows.
+    if (!(#bytesSent in this)) return undefined as unknown as number;
     return this.#bytesSent + this.writableLength - (this.#pendingWrite?.offset ?? 0);
   }
 
@@ -107,6 +109,9 @@ export class SourceDuplex extends Duplex {
 
   /** Starts driving `channel`; `connecting` waits for its first WRITABLE (or error). */
   protected attach(channel: ByteChannel, connecting: boolean): void {
+    // The counters are per connection: a socket connected again starts from zero, as net's.
+    this.#bytesSent = 0;
+    this.bytesRead = 0;
     this.#channel = channel;
     this.#connecting = connecting;
     this.#token = this.driver.add(channel, Interest.READABLE.add(Interest.WRITABLE), (readiness) => this.#onReadiness(readiness));
