@@ -37,6 +37,8 @@ export function ensureNodeTests(log = (line) => process.stderr.write(`${line}\n`
   const options = [
     `Dir::Etc::SourceList=${join(aptDir, 'sources.list')}`,
     'Dir::Etc::SourceParts=/dev/null',
+    // The download lands in .cache, which apt's unprivileged _apt user may not be able to write.
+    'APT::Sandbox::User=root',
     `Dir::State::Lists=${join(aptDir, 'lists')}`,
     `Dir::Cache=${join(aptDir, 'cache')}`,
   ].flatMap((option) => ['-o', option]);

@@ -1,0 +1,59 @@
+// Writes the README's table of Node's test-net results (between the conformance-table markers)
+// from the results files of the last `npm test` (.cache/results/node-net-<runtime>.json).
+//
+//   node scripts/conformance-readme.mjs [results dir]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { knownFailures } from '../test/conformance/known-failures.mjs';
+import { runtimes } from './runtimes.mjs';
+import { root } from './wine.mjs';
+
+const resultsDir = process.argv[2] ?? join(root, '.cache', 'results');
+const readmePath = join(root, 'README.md');
+
+function reasonFor(file, mode, runtimeId) {
+  const entry = knownFailures.find((known) => known.file === file && known.mode === mode && (known.runtimes === undefined || known.runtimes.includes(runtimeId)));
+  return entry?.reason ?? '(not listed in test/conformance/known-failures.mjs)';
+}
+
+const rows = [];
+const stockFailures = new Map();
+const dropInFailures = new Map();
+for (const runtime of runtimes) {
+  const path = join(resultsDir, `node-net-${runtime.id}.json`);
+  if (!existsSync(path)) continue;
+  const { results, node } = JSON.parse(readFileSync(path, 'utf8'));
+  const stock = results.filter((result) => result.mode === 'stock');
+  const stockPassed = new Set(stock.filter((result) => result.passed).map((result) => result.file));
+  const dropIn = results.filter((result) => result.mode === 'drop-in' && stockPassed.has(result.file));
+  const dropInPassed = dropIn.filter((result) => result.passed).length;
+  rows.push(`| \`${runtime.id}\` (Wine ${runtime.wine}, Node ${node}) | ${stockPassed.size} of ${stock.length} | ${dropInPassed} of ${dropIn.length} |`);
+  for (const result of stock.filter((r) => !r.passed)) stockFailures.set(result.file, [...(stockFailures.get(result.file) ?? []), runtime.id]);
+  for (const result of dropIn.filter((r) => !r.passed)) dropInFailures.set(result.file, [...(dropInFailures.get(result.file) ?? []), runtime.id]);
+}
+if (rows.length === 0) throw new Error(`no node-net-*.json results in ${resultsDir}: run npm test first`);
+
+const listed = (failures, mode) =>
+  [...failures.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([file, ids]) => `| \`${file}\` | ${ids.join(', ')} | ${reasonFor(file, mode, ids[0])} |`);
+const lines = [
+  '| runtime | stock node.exe passes | the drop-in passes, of the files stock passes |',
+  '|---|---|---|',
+  ...rows,
+  '',
+  'Files stock node.exe itself fails, and why:',
+  '',
+  '| file | runtimes | reason |',
+  '|---|---|---|',
+  ...listed(stockFailures, 'stock'),
+];
+if (dropInFailures.size > 0) {
+  lines.push('', 'Files stock node.exe passes and the drop-in does not (listed known failures):', '', '| file | runtimes | reason |', '|---|---|---|', ...listed(dropInFailures, 'drop-in'));
+}
+const begin = '<!-- conformance-table begin -->';
+const end = '<!-- conformance-table end -->';
+const readme = readFileSync(readmePath, 'utf8');
+const from = readme.indexOf(begin);
+const to = readme.indexOf(end);
+if (from < 0 || to < from) throw new Error('README.md has no conformance-table markers');
+writeFileSync(readmePath, `${readme.slice(0, from + begin.length)}\n${lines.join('\n')}\n${readme.slice(to)}`);
+process.stdout.write(`README.md: conformance table from ${rows.length} runtime(s)\n`);
