@@ -47,6 +47,9 @@ export function judgeConformance(path, runtimeId, label) {
     const known = knownFor(result.file, 'stock', runtimeId);
     lines.push(`  stock node fails ${result.file}: ${known?.reason ?? 'not listed in test/conformance/known-failures.mjs'}`);
   }
+  for (const result of results.filter((r) => r.teardownAborts > 0)) {
+    lines.push(`  ${result.mode} ${result.file}: aborted at exit ${result.teardownAborts} time(s) by Node's own teardown assertion (nodejs/node#56645), then ${result.passed ? 'passed' : 'failed'}`);
+  }
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const result of dropIn) {
     if (stock.get(result.file)?.passed !== true) continue;

@@ -9,11 +9,17 @@ import { OVERLAPPED_ENTRY } from './ffi/structs.js';
 import type { Completion } from './iocp.js';
 
 // Shared control words: [0] a wait is granted, [1] exit without waiting again, [2] batches done
-// (bumped and notified after each wait), [3] the last batch's entry count, or minus a Win32 error.
+// (bumped and notified after each wait), [3] the last batch's entry count, or minus a Win32 error,
+// [4] whether the owner may still be notified (NOTIFY_OPEN, NOTIFYING, NOTIFY_CLOSED).
 const GRANTED = 0;
 const EXIT = 1;
 const DONE = 2;
 const COUNT = 3;
+const NOTIFY = 4;
+const NOTIFY_OPEN = 0;
+const NOTIFYING = 1;
+const NOTIFY_CLOSED = 2;
+
 
 // Plain CommonJS so the worker runs the same from sources and from the build. GQCSEx writes the
 // entries straight into shared memory that the owner reads once DONE moves: nothing is copied.
@@ -29,7 +35,12 @@ const removed = Buffer.alloc(4);
 const finish = (count) => {
   Atomics.store(control, ${COUNT}, count);
   Atomics.add(control, ${DONE}, 1);
+  // A notify wakes the owner's Atomics.waitAsync through its event loop; once the owner is exiting
+  // that loop is being torn down, and waking it there is Node's uv_async_send after uv_close
+  // (README.md, Wine quirks: Node 24's exit assertion).
+  if (Atomics.compareExchange(control, ${NOTIFY}, ${NOTIFY_OPEN}, ${NOTIFYING}) !== ${NOTIFY_OPEN}) return;
   Atomics.notify(control, ${DONE});
+  Atomics.store(control, ${NOTIFY}, ${NOTIFY_OPEN});
 };
 for (;;) {
   Atomics.wait(control, ${GRANTED}, 0);
@@ -69,7 +80,7 @@ export class CompletionPump {
   }
 
   readonly #worker: Worker;
-  readonly #control = new Int32Array(new SharedArrayBuffer(16));
+  readonly #control = new Int32Array(new SharedArrayBuffer(20));
   readonly #entries: DataView;
   readonly #options: CompletionPumpOptions;
   #running = true;
@@ -123,6 +134,14 @@ export class CompletionPump {
     Atomics.notify(this.#control, GRANTED);
     if (done.async) void done.value.then(() => this.#onDone());
     else queueMicrotask(() => this.#onDone());
+  }
+
+  /**
+   * The owner is exiting: from now on the worker never wakes it (its event loop is being torn
+   * down). Waits out a notify in flight, a few instructions.
+   */
+  silence(): void {
+    while (Atomics.compareExchange(this.#control, NOTIFY, NOTIFY_OPEN, NOTIFY_CLOSED) === NOTIFYING);
   }
 
   /** Makes an idle pump exit without touching the port (a waiting one must be posted its stop marker). */

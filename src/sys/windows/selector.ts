@@ -214,8 +214,12 @@ export class WindowsSelector implements Selector {
     if (this.#pump !== undefined) return this.#pump;
     let exited!: () => void;
     this.#pumpExited = new Promise<void>((resolve) => (exited = resolve));
-    // A pump blocked in the kernel would hold the process open at exit: release it first.
-    const stopOnExit = (): void => this.#stopPump();
+    // A pump blocked in the kernel would hold the process open at exit: release it first, and
+    // silently (completion-pump.ts, silence()).
+    const stopOnExit = (): void => {
+      this.#pump?.silence();
+      this.#stopPump();
+    };
     process.on('exit', stopOnExit);
     const pump = new CompletionPump({
       port: this.#port.handle,
