@@ -118,5 +118,5 @@ describe('relay under load', () => {
       stopPeers.abort();
       await relay?.stop(1_000, 50);
     }
-  }, 90_000);
+  }, 240_000);
 });
