@@ -3,17 +3,26 @@
 // wait (release()), so it never dequeues what nobody asked for, and it keeps libuv's threadpool
 // free: a koffi async call would hold one of its four threads for the whole wait. A worker can
 // be unref'd, so a process whose sources are all unref'd may exit while the pump waits.
+// Starting a worker (a Node environment, then koffi) takes 100 ms and more under Wine, several
+// times that on a busy machine: until it is ready, granted waits are served on the owner's
+// thread by non-blocking dequeues, so the first events are not held back by the start-up.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { SystemError } from '../../core/errors.js';
 import { OVERLAPPED_ENTRY } from './ffi/structs.js';
 import type { Completion } from './iocp.js';
 
 // Shared control words: [0] a wait is granted, [1] exit without waiting again, [2] batches done
-// (bumped and notified after each wait), [3] the last batch's entry count, or minus a Win32 error.
+// (bumped and notified after each wait), [3] the last batch's entry count, or minus a Win32 error,
+// [4] the worker has koffi and waits for grants.
 const GRANTED = 0;
 const EXIT = 1;
 const DONE = 2;
 const COUNT = 3;
+const READY = 4;
+
+/** How often the owner's thread looks at the port while the worker starts. */
+const STARTUP_POLL_MS = 1;
 
 // Plain CommonJS so the worker runs the same from sources and from the build. GQCSEx writes the
 // entries straight into shared memory that the owner reads once DONE moves: nothing is copied.
@@ -26,6 +35,7 @@ const lastError = kernel32.func('uint32_t __stdcall GetLastError()');
 const control = workerData.control;
 const entries = Buffer.from(workerData.entries);
 const removed = Buffer.alloc(4);
+Atomics.store(control, ${READY}, 1);
 const finish = (count) => {
   Atomics.store(control, ${COUNT}, count);
   Atomics.add(control, ${DONE}, 1);
@@ -54,6 +64,8 @@ export interface CompletionPumpOptions {
   /** Posting this overlapped address makes a waiting pump forward its batch and exit. */
   stopMarker: bigint;
   capacity: number;
+  /** Dequeues what the port holds without blocking, on the owner's thread; throws when the port fails. */
+  dequeueNow: () => Completion[];
   onCompletions: (completions: Completion[]) => void;
   /** GetQueuedCompletionStatusEx failed with this Win32 error; the pump exits next. */
   onFailed: (error: number) => void;
@@ -69,11 +81,14 @@ export class CompletionPump {
   }
 
   readonly #worker: Worker;
-  readonly #control = new Int32Array(new SharedArrayBuffer(16));
+  readonly #control = new Int32Array(new SharedArrayBuffer(20));
   readonly #entries: DataView;
   readonly #options: CompletionPumpOptions;
   #running = true;
   #waiting = false;
+  /** The owner's thread served a wait while the worker started and dequeued the stop marker. */
+  #stopped = false;
+  #startupPoll: NodeJS.Immediate | NodeJS.Timeout | undefined;
 
   constructor(options: CompletionPumpOptions) {
     const koffiPath = createRequire(import.meta.url).resolve('koffi');
@@ -87,6 +102,7 @@ export class CompletionPump {
     });
     this.#worker.on('exit', () => {
       CompletionPump.#live--;
+      this.#cancelStartupPoll();
       this.#running = false;
       this.#waiting = false;
       options.onExit();
@@ -108,21 +124,67 @@ export class CompletionPump {
     return this.#running;
   }
 
-  /** True from release() until the batch of that wait came back: the worker may be in the kernel. */
+  /** True from release() until the batch of that wait came back: the worker (or this thread, while it starts) may dequeue. */
   get waiting(): boolean {
     return this.#waiting;
   }
 
   /** Grants one wait on the port; its batch comes back through onCompletions. */
   release(): void {
-    if (!this.#running || this.#waiting) return;
+    if (!this.#running || this.#waiting || this.#stopped) return;
     this.#waiting = true;
+    if (Atomics.load(this.#control, READY) === 0) {
+      // Never synchronously: the owner hands batches over after release() returns.
+      this.#startupPoll = setImmediate(() => this.#pollWhileStarting()).unref();
+      return;
+    }
+    this.#grant();
+  }
+
+  #grant(): void {
     // Woken through V8's own task queue: no message to serialise, no copy of the entries.
     const done = Atomics.waitAsync(this.#control, DONE, Atomics.load(this.#control, DONE));
     Atomics.store(this.#control, GRANTED, 1);
     Atomics.notify(this.#control, GRANTED);
     if (done.async) void done.value.then(() => this.#onDone());
     else queueMicrotask(() => this.#onDone());
+  }
+
+  /** One look at the port for a granted wait, made on this thread until the worker is ready. */
+  #pollWhileStarting(): void {
+    this.#startupPoll = undefined;
+    if (!this.#running) return;
+    let completions: Completion[];
+    try {
+      completions = this.#options.dequeueNow();
+    } catch (error) {
+      if (!(error instanceof SystemError)) throw error;
+      this.#waiting = false;
+      this.#stopped = true;
+      this.#options.onFailed(error.osCode);
+      this.exit();
+      return;
+    }
+    if (completions.length > 0) {
+      this.#waiting = false;
+      // As the worker does: the stop marker ends the pump once its batch is forwarded.
+      if (completions.some((completion) => completion.overlapped === this.#options.stopMarker)) {
+        this.#stopped = true;
+        this.exit();
+      }
+      this.#options.onCompletions(completions);
+      return;
+    }
+    if (Atomics.load(this.#control, READY) !== 0) this.#grant();
+    // Unref'd: a ref'd wait holds the process open through the worker, as the worker's wait does.
+    else this.#startupPoll = setTimeout(() => this.#pollWhileStarting(), STARTUP_POLL_MS).unref();
+  }
+
+  #cancelStartupPoll(): void {
+    if (this.#startupPoll === undefined) return;
+    clearTimeout(this.#startupPoll as NodeJS.Timeout);
+    clearImmediate(this.#startupPoll as NodeJS.Immediate);
+    this.#startupPoll = undefined;
   }
 
   /** Makes an idle pump exit without touching the port (a waiting one must be posted its stop marker). */
