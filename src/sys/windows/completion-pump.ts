@@ -89,6 +89,8 @@ export class CompletionPump {
   /** The owner's thread served a wait while the worker started and dequeued the stop marker. */
   #stopped = false;
   #startupPoll: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  /** The batch holding the stop marker, dequeued here while the worker started: forwarded once it is gone. */
+  #stopBatch: Completion[] | undefined;
 
   constructor(options: CompletionPumpOptions) {
     const koffiPath = createRequire(import.meta.url).resolve('koffi');
@@ -105,6 +107,9 @@ export class CompletionPump {
       this.#cancelStartupPoll();
       this.#running = false;
       this.#waiting = false;
+      const stopBatch = this.#stopBatch;
+      this.#stopBatch = undefined;
+      if (stopBatch !== undefined) options.onCompletions(stopBatch);
       options.onExit();
     });
     this.#worker.on('error', () => {
@@ -166,12 +171,15 @@ export class CompletionPump {
       return;
     }
     if (completions.length > 0) {
-      this.#waiting = false;
-      // As the worker does: the stop marker ends the pump once its batch is forwarded.
       if (completions.some((completion) => completion.overlapped === this.#options.stopMarker)) {
+        // The owner closes the port once this batch is back: the thread must be gone by then,
+        // as it is when the worker itself dequeues the marker.
         this.#stopped = true;
+        this.#stopBatch = completions;
         this.exit();
+        return;
       }
+      this.#waiting = false;
       this.#options.onCompletions(completions);
       return;
     }
@@ -189,6 +197,9 @@ export class CompletionPump {
 
   /** Makes an idle pump exit without touching the port (a waiting one must be posted its stop marker). */
   exit(): void {
+    // Still starting: it has never been granted a wait, so it is not in the kernel and may be
+    // stopped where it is rather than finish a start-up nobody needs.
+    if (Atomics.load(this.#control, READY) === 0) void this.#worker.terminate();
     Atomics.store(this.#control, EXIT, 1);
     Atomics.store(this.#control, GRANTED, 1);
     Atomics.notify(this.#control, GRANTED);
