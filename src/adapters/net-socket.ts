@@ -120,8 +120,9 @@ function userReadsOf(socket: Socket, onread: unknown): UserReads | undefined {
       if (current !== undefined) return current;
       const given = next.call(undefined);
       if (!isUint8Array(given)) throw invalidArgType('options.onread.buffer', 'an instance of Buffer or Uint8Array', given);
-      // An empty buffer reads nothing, which would look like the end of the data.
-      if (given.length === 0) throw invalidArgValue('options.onread.buffer', given, 'must not be empty');
+      // An empty buffer has no room for a read (reading into it would look like the end of the
+      // data): ENOBUFS, as node reports it.
+      if (given.length === 0) throw netSystemError('read', 'ENOBUFS');
       current = given;
       return given;
     },
