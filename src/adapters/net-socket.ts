@@ -5,6 +5,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import * as nodeNet from 'node:net';
 import { getDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, isIP } from 'node:net';
 import { addAbortSignal } from 'node:stream';
+import { isUint8Array } from 'node:util/types';
 import { InvalidArgumentError, SystemError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { Readiness } from '../core/readiness.js';
@@ -14,7 +15,7 @@ import type { NamedPipe } from '../net/named-pipe.js';
 import { TcpStream } from '../net/tcp-stream.js';
 import { IdleTimer } from '../streams/idle-timer.js';
 import { openPipeClient, PipeChannel, PipeSocket } from '../streams/pipe-socket.js';
-import type { SourceDuplexOptions } from '../streams/source-duplex.js';
+import type { SourceDuplexOptions, UserReads } from '../streams/source-duplex.js';
 import { TcpSocket } from '../streams/tcp-socket.js';
 import {
   invalidAddressFamily,
@@ -38,6 +39,11 @@ export interface SocketOptions extends SourceDuplexOptions {
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  /**
+   * Reads go into `buffer` (or the buffer a function returns, asked again after each read) and
+   * to `callback(bytes, buffer)` instead of 'data'; false from callback pauses the socket.
+   */
+  onread?: nodeNet.OnReadOpts;
 }
 
 /** dns.lookup's shape: one address (family 4 or 6), or all of them when `options.all`. */
@@ -99,14 +105,43 @@ function familyName(address: string): 'IPv4' | 'IPv6' {
 }
 
 /** The socket's options checked as node's constructor does; what the stream itself takes. */
+/**
+ * The user reads of net's `onread` option. As net, an option that is not an object with a
+ * buffer (a Uint8Array or a function) and a callback is ignored.
+ */
+function userReadsOf(socket: Socket, onread: unknown): UserReads | undefined {
+  if (typeof onread !== 'object' || onread === null) return undefined;
+  const { buffer, callback } = onread as { buffer?: unknown; callback?: unknown };
+  if ((!isUint8Array(buffer) && typeof buffer !== 'function') || typeof callback !== 'function') return undefined;
+  const next = typeof buffer === 'function' ? (buffer as () => unknown) : () => buffer;
+  let current: Uint8Array | undefined;
+  return {
+    buffer: () => {
+      if (current !== undefined) return current;
+      const given = next.call(undefined);
+      if (!isUint8Array(given)) throw invalidArgType('options.onread.buffer', 'an instance of Buffer or Uint8Array', given);
+      // An empty buffer has no room for a read (reading into it would look like the end of the
+      // data): ENOBUFS, as node reports it.
+      if (given.length === 0) throw netSystemError('read', 'ENOBUFS');
+      current = given;
+      return given;
+    },
+    deliver: (bytes, filled) => {
+      // A function is asked for a fresh buffer before the next read: this one is the user's now.
+      if (typeof buffer === 'function') current = undefined;
+      if ((callback as (bytes: number, buffer: Uint8Array) => unknown).call(socket, bytes, filled) === false) socket.pause();
+    },
+  };
+}
+
 function streamOptionsOf(options: SocketOptions): SourceDuplexOptions {
   const record = options as Record<string, unknown>;
   for (const key of OBJECT_MODE_OPTIONS) {
     if (record[key] !== undefined && record[key] !== false && record[key] !== null && record[key] !== 0) throw invalidArgValue(`options.${key}`, record[key], 'is not supported');
   }
   if (options.keepAliveInitialDelay !== undefined) validateNumber(options.keepAliveInitialDelay, 'options.keepAliveInitialDelay');
-  // The signal is the socket's (addAbortSignal below), not the Duplex's.
-  const { signal: _signal, ...streamOptions } = options;
+  // The signal is the socket's (addAbortSignal below), not the Duplex's; onread is the socket's too.
+  const { signal: _signal, onread: _onread, ...streamOptions } = options;
   return streamOptions;
 }
 
@@ -196,6 +231,8 @@ export class Socket extends TcpSocket {
         if (!this.allowHalfOpen && this.writable) this.end();
       });
     });
+    // As net: only a socket of one's own reads into one's memory, not one a server accepted.
+    if (stream === undefined) this.userReads = userReadsOf(this, options.onread);
     if (stream !== undefined) {
       this.#applyTcpOptions(stream);
       // As net: a socket over an open connection starts reading (unless the server pauses it),
@@ -516,6 +553,19 @@ export class Socket extends TcpSocket {
     super.onConnected();
     // As net: a connected socket reads unless paused, so the peer's end is seen.
     if (!this.destroyed && !this.isPaused()) this.read(0);
+  }
+
+  /** With onread, pausing stops the reads themselves: nothing fills the Readable's buffer to stop them. */
+  override pause(): this {
+    super.pause();
+    if (this.userReads !== undefined) this.stopReading();
+    return this;
+  }
+
+  override resume(): this {
+    super.resume();
+    if (this.userReads !== undefined && !this.destroyed) this._read();
+    return this;
   }
 
   /** As net: the peer's end is noticed ('end' once the buffer is empty) even without a reader. */

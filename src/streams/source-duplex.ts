@@ -57,6 +57,15 @@ interface PendingWrite {
   callback: (error?: Error | null) => void;
 }
 
+/**
+ * Reads into memory of the user's instead of the stream's chunks (net's `onread`): `buffer()`
+ * is where the next read goes, and `deliver()` takes each read in place of a push.
+ */
+export interface UserReads {
+  buffer(): Uint8Array;
+  deliver(bytes: number, buffer: Uint8Array): void;
+}
+
 export class SourceDuplex extends Duplex {
   readonly driver: Driver;
   #channel: ByteChannel | undefined;
@@ -75,6 +84,8 @@ export class SourceDuplex extends Duplex {
   readonly #chunkSize: number;
   readonly #readsPerEvent: number;
   bytesRead = 0;
+  /** Set by a subclass to read into the user's memory; nothing is pushed then but the end. */
+  protected userReads: UserReads | undefined;
   /** Bytes the channel took; bytesWritten adds what is still queued. */
   #bytesSent = 0;
 
@@ -284,6 +295,15 @@ export class SourceDuplex extends Duplex {
     }
   }
 
+  /**
+   * Stops reading until _read() is called again: with user reads nothing is pushed, so the
+   * Readable's own backpressure never stops them, pause() has to.
+   */
+  protected stopReading(): void {
+    this.#wantRead = false;
+    this.#updateRetain();
+  }
+
   /** Ends the readable side from outside the read loop (a pipe closing itself after end()). */
   protected endReadable(): void {
     if (this.readableEnded || this.destroyed) return;
@@ -313,7 +333,8 @@ export class SourceDuplex extends Duplex {
       for (let i = 0; i < this.#readsPerEvent; i++) {
         const channel = this.#channel;
         if (channel === undefined || !this.#wantRead) return;
-        const buffer = (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
+        const user = this.userReads;
+        const buffer = user !== undefined ? user.buffer() : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
         const n = channel.read(buffer);
         // WouldBlock re-armed READABLE: the next event resumes us.
         if (n === WOULD_BLOCK) {
@@ -327,10 +348,15 @@ export class SourceDuplex extends Duplex {
         }
         this.bytesRead += n;
         this.onActivity();
+        if (user !== undefined) {
+          // The user pauses (or destroys) from deliver(); the loop's checks see it.
+          user.deliver(n, buffer);
+          continue;
+        }
         let chunk: Buffer;
         if (n > buffer.length / 2) {
           // Mostly full: hand the buffer over rather than copy it.
-          chunk = buffer.subarray(0, n);
+          chunk = Buffer.from(buffer.buffer, buffer.byteOffset, n);
           this.#readBuffer = undefined;
         } else {
           chunk = Buffer.from(buffer.subarray(0, n));

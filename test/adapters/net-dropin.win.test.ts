@@ -236,6 +236,33 @@ describe('node:net drop-in', () => {
     expect(results['mio-ts']).toEqual(results['node:net']);
   });
 
+  it('onread: reads land in the given buffers, false pauses, no data events; as node:net', async () => {
+    const results = await scenario(async (net) => {
+      const port = await listen(net, (socket) => socket.end('hello world'));
+      const pool = [Buffer.alloc(4), Buffer.alloc(4)];
+      let asked = 0;
+      const seen: string[] = [];
+      const client = net.connect({
+        port,
+        host: '127.0.0.1',
+        onread: {
+          buffer: () => pool[asked++ % pool.length] as Buffer,
+          callback(this: nodeNet.Socket, bytes: number, buffer: Uint8Array) {
+            seen.push(Buffer.from(buffer.subarray(0, bytes)).toString());
+            setTimeout(() => this.resume(), 20);
+            return false;
+          },
+        },
+      });
+      client.on('data', () => seen.push('data'));
+      await new Promise((resolve) => client.on('close', resolve));
+      // Reads may split anywhere: what arrived, and that each buffer was asked for once per read.
+      return [seen.join(''), String(asked === seen.length + 1)];
+    });
+    expect(results['mio-ts']).toEqual(results['node:net']);
+    expect(results['mio-ts']).toEqual(['hello world', 'true']);
+  });
+
   it('for await over a server yields connections', async () => {
     const server = mioNet.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

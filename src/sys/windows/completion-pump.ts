@@ -3,14 +3,19 @@
 // wait (release()), so it never dequeues what nobody asked for, and it keeps libuv's threadpool
 // free: a koffi async call would hold one of its four threads for the whole wait. A worker can
 // be unref'd, so a process whose sources are all unref'd may exit while the pump waits.
+// Starting a worker (a Node environment, then koffi) takes 100 ms and more under Wine, several
+// times that on a busy machine: until it is ready, granted waits are served on the owner's
+// thread by non-blocking dequeues, so the first events are not held back by the start-up.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { SystemError } from '../../core/errors.js';
 import { OVERLAPPED_ENTRY } from './ffi/structs.js';
 import type { Completion } from './iocp.js';
 
 // Shared control words: [0] a wait is granted, [1] exit without waiting again, [2] batches done
 // (bumped and notified after each wait), [3] the last batch's entry count, or minus a Win32 error,
-// [4] whether the owner may still be notified (NOTIFY_OPEN, NOTIFYING, NOTIFY_CLOSED).
+// [4] whether the owner may still be notified (NOTIFY_OPEN, NOTIFYING, NOTIFY_CLOSED), [5] the
+// worker has koffi and waits for grants.
 const GRANTED = 0;
 const EXIT = 1;
 const DONE = 2;
@@ -20,6 +25,10 @@ const NOTIFY_OPEN = 0;
 const NOTIFYING = 1;
 const NOTIFY_CLOSED = 2;
 
+const READY = 5;
+
+/** How often the owner's thread looks at the port while the worker starts. */
+const STARTUP_POLL_MS = 1;
 
 // Plain CommonJS so the worker runs the same from sources and from the build. GQCSEx writes the
 // entries straight into shared memory that the owner reads once DONE moves: nothing is copied.
@@ -32,6 +41,7 @@ const lastError = kernel32.func('uint32_t __stdcall GetLastError()');
 const control = workerData.control;
 const entries = Buffer.from(workerData.entries);
 const removed = Buffer.alloc(4);
+Atomics.store(control, ${READY}, 1);
 const finish = (count) => {
   Atomics.store(control, ${COUNT}, count);
   Atomics.add(control, ${DONE}, 1);
@@ -65,6 +75,8 @@ export interface CompletionPumpOptions {
   /** Posting this overlapped address makes a waiting pump forward its batch and exit. */
   stopMarker: bigint;
   capacity: number;
+  /** Dequeues what the port holds without blocking, on the owner's thread; throws when the port fails. */
+  dequeueNow: () => Completion[];
   onCompletions: (completions: Completion[]) => void;
   /** GetQueuedCompletionStatusEx failed with this Win32 error; the pump exits next. */
   onFailed: (error: number) => void;
@@ -80,11 +92,16 @@ export class CompletionPump {
   }
 
   readonly #worker: Worker;
-  readonly #control = new Int32Array(new SharedArrayBuffer(20));
+  readonly #control = new Int32Array(new SharedArrayBuffer(24));
   readonly #entries: DataView;
   readonly #options: CompletionPumpOptions;
   #running = true;
   #waiting = false;
+  /** The owner's thread served a wait while the worker started and dequeued the stop marker. */
+  #stopped = false;
+  #startupPoll: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  /** The batch holding the stop marker, dequeued here while the worker started: forwarded once it is gone. */
+  #stopBatch: Completion[] | undefined;
 
   constructor(options: CompletionPumpOptions) {
     const koffiPath = createRequire(import.meta.url).resolve('koffi');
@@ -98,8 +115,12 @@ export class CompletionPump {
     });
     this.#worker.on('exit', () => {
       CompletionPump.#live--;
+      this.#cancelStartupPoll();
       this.#running = false;
       this.#waiting = false;
+      const stopBatch = this.#stopBatch;
+      this.#stopBatch = undefined;
+      if (stopBatch !== undefined) options.onCompletions(stopBatch);
       options.onExit();
     });
     this.#worker.on('error', () => {
@@ -119,15 +140,24 @@ export class CompletionPump {
     return this.#running;
   }
 
-  /** True from release() until the batch of that wait came back: the worker may be in the kernel. */
+  /** True from release() until the batch of that wait came back: the worker (or this thread, while it starts) may dequeue. */
   get waiting(): boolean {
     return this.#waiting;
   }
 
   /** Grants one wait on the port; its batch comes back through onCompletions. */
   release(): void {
-    if (!this.#running || this.#waiting) return;
+    if (!this.#running || this.#waiting || this.#stopped) return;
     this.#waiting = true;
+    if (Atomics.load(this.#control, READY) === 0) {
+      // Never synchronously: the owner hands batches over after release() returns.
+      this.#startupPoll = setImmediate(() => this.#pollWhileStarting()).unref();
+      return;
+    }
+    this.#grant();
+  }
+
+  #grant(): void {
     // Woken through V8's own task queue: no message to serialise, no copy of the entries.
     const done = Atomics.waitAsync(this.#control, DONE, Atomics.load(this.#control, DONE));
     Atomics.store(this.#control, GRANTED, 1);
@@ -144,8 +174,51 @@ export class CompletionPump {
     while (Atomics.compareExchange(this.#control, NOTIFY, NOTIFY_OPEN, NOTIFY_CLOSED) === NOTIFYING);
   }
 
+  /** One look at the port for a granted wait, made on this thread until the worker is ready. */
+  #pollWhileStarting(): void {
+    this.#startupPoll = undefined;
+    if (!this.#running) return;
+    let completions: Completion[];
+    try {
+      completions = this.#options.dequeueNow();
+    } catch (error) {
+      if (!(error instanceof SystemError)) throw error;
+      this.#waiting = false;
+      this.#stopped = true;
+      this.#options.onFailed(error.osCode);
+      this.exit();
+      return;
+    }
+    if (completions.length > 0) {
+      if (completions.some((completion) => completion.overlapped === this.#options.stopMarker)) {
+        // The owner closes the port once this batch is back: the thread must be gone by then,
+        // as it is when the worker itself dequeues the marker.
+        this.#stopped = true;
+        this.#stopBatch = completions;
+        this.exit();
+        return;
+      }
+      this.#waiting = false;
+      this.#options.onCompletions(completions);
+      return;
+    }
+    if (Atomics.load(this.#control, READY) !== 0) this.#grant();
+    // Unref'd: a ref'd wait holds the process open through the worker, as the worker's wait does.
+    else this.#startupPoll = setTimeout(() => this.#pollWhileStarting(), STARTUP_POLL_MS).unref();
+  }
+
+  #cancelStartupPoll(): void {
+    if (this.#startupPoll === undefined) return;
+    clearTimeout(this.#startupPoll as NodeJS.Timeout);
+    clearImmediate(this.#startupPoll as NodeJS.Immediate);
+    this.#startupPoll = undefined;
+  }
+
   /** Makes an idle pump exit without touching the port (a waiting one must be posted its stop marker). */
   exit(): void {
+    // Still starting: it has never been granted a wait, so it is not in the kernel and may be
+    // stopped where it is rather than finish a start-up nobody needs.
+    if (Atomics.load(this.#control, READY) === 0) void this.#worker.terminate();
     Atomics.store(this.#control, EXIT, 1);
     Atomics.store(this.#control, GRANTED, 1);
     Atomics.notify(this.#control, GRANTED);

@@ -225,6 +225,11 @@ export class WindowsSelector implements Selector {
       port: this.#port.handle,
       stopMarker: this.#stopMarker.address,
       capacity: 1024,
+      dequeueNow: () => {
+        const entries = (this.#entries ??= new CompletionEntries(64));
+        this.#port.getMany(entries, 0);
+        return [...entries];
+      },
       onCompletions: (completions) => {
         const consumer = this.#batchConsumer;
         if (consumer !== undefined) consumer(completions);
