@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import * as mioNet from '../adapters/net.js';
+import { OutOfRangeError } from '../core/errors.js';
 import { formatAddress, type SocketAddress } from '../net/address.js';
 import { UdpSocket } from '../net/udp-socket.js';
 import { UdpDuplex, type IncomingDatagram } from '../streams/udp-duplex.js';
@@ -19,6 +20,17 @@ export interface RelayStats {
   forward: number;
   /** Bytes from the `to` side back to the `from` side. */
   backward: number;
+  /** Datagrams dropped because they came from a new source while the session cap was reached. */
+  refusedDatagrams: number;
+}
+
+export interface RelayOptions {
+  /**
+   * Datagram sessions (one outbound link per source address) open at once, at most; past it a
+   * new source's datagrams are dropped and counted, so spoofed sources cannot open links
+   * without bound. Default 1024.
+   */
+  maxUdpSessions?: number;
 }
 
 interface Closable {
@@ -27,6 +39,7 @@ interface Closable {
 
 // Idle datagram sessions are forgotten after this long.
 const UDP_SESSION_IDLE_MS = 60_000;
+const DEFAULT_MAX_UDP_SESSIONS = 1024;
 // The largest UDP payload over IPv4; a longer stream chunk is sent as several datagrams.
 const MAX_DATAGRAM = 65_507;
 
@@ -38,18 +51,22 @@ function datagramPieces(chunk: Buffer): Buffer[] {
 }
 
 export class Relay extends EventEmitter {
-  readonly stats: RelayStats = { active: 0, total: 0, forward: 0, backward: 0 };
+  readonly stats: RelayStats = { active: 0, total: 0, forward: 0, backward: 0, refusedDatagrams: 0 };
   readonly #from: Endpoint;
   readonly #to: Endpoint;
+  readonly #maxUdpSessions: number;
   readonly #links = new Set<Duplex[]>();
   readonly #listeners: Closable[] = [];
   #nextId = 1;
   #stopping = false;
 
-  constructor(from: Endpoint, to: Endpoint) {
+  constructor(from: Endpoint, to: Endpoint, options: RelayOptions = {}) {
     super();
+    const maxUdpSessions = options.maxUdpSessions ?? DEFAULT_MAX_UDP_SESSIONS;
+    if (!Number.isInteger(maxUdpSessions) || maxUdpSessions < 1) throw new OutOfRangeError('maxUdpSessions', 'an integer >= 1', maxUdpSessions);
     this.#from = from;
     this.#to = to;
+    this.#maxUdpSessions = maxUdpSessions;
   }
 
   /** Opens the `from` side. Resolves once it listens (or, for a single connection, once opened). */
@@ -237,11 +254,19 @@ export class Relay extends EventEmitter {
     listening.on('error', (error: Error) => this.emit('link-error', error));
     this.emit('listening', formatAddress(socket.localAddr()));
     const sessions = new Map<string, { stream: Duplex; timer: NodeJS.Timeout; paused: boolean }>();
+    let atCap = false;
     listening.on('data', (datagram: IncomingDatagram) => {
       const key = formatAddress(datagram.address);
       let session = sessions.get(key);
       if (session === undefined) {
         if (this.#stopping) return;
+        if (sessions.size >= this.#maxUdpSessions) {
+          this.stats.refusedDatagrams += 1;
+          // Told once per spell at the cap, not once per datagram.
+          if (!atCap) this.emit('session-limit', this.#maxUdpSessions);
+          atCap = true;
+          return;
+        }
         const peer = datagram.address;
         // The peer's side of the session: what it sends is read, what is written goes back to it.
         const created = { stream: undefined as unknown as Duplex, timer: setTimeout(() => created.stream.destroy(), UDP_SESSION_IDLE_MS), paused: false };
@@ -265,6 +290,7 @@ export class Relay extends EventEmitter {
         fromPeer.once('close', () => {
           clearTimeout(created.timer);
           sessions.delete(key);
+          atCap = false;
         });
         session = created;
         this.#accepted(fromPeer);

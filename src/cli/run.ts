@@ -1,10 +1,10 @@
-// The command line, as a function: `mio-ts relay <from> <to> [--json]`. Returns once the relay
+// The command line, as a function: `mio-ts relay <from> <to> [--json] [--max-udp-sessions=N]`. Returns once the relay
 // listens (or fails); `exit` ends the process with a code (2 for bad usage).
 import { EndpointError, parseEndpoint } from './endpoint.js';
 import { Relay } from './relay.js';
 import { reportStatus } from './status.js';
 
-export const USAGE = `usage: mio-ts relay <from> <to> [--json]
+export const USAGE = `usage: mio-ts relay <from> <to> [--json] [--max-udp-sessions=N]
 endpoints: tcp-listen:[host:]port  tcp:host:port  pipe-listen:\\\\.\\pipe\\name  pipe:\\\\.\\pipe\\name
            udp-listen:[host:]port  udp:host:port  stdio`;
 
@@ -25,7 +25,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<Relay | undefin
   const [command, ...args] = argv;
   if (command !== 'relay') return fail(command === undefined ? USAGE : `unknown command ${JSON.stringify(command)} (try: mio-ts relay <from> <to>)`);
   const json = args.includes('--json');
-  const positional = args.filter((a) => a !== '--json');
+  const sessionsOption = args.find((a) => a.startsWith('--max-udp-sessions='));
+  let maxUdpSessions: number | undefined;
+  if (sessionsOption !== undefined) {
+    const text = sessionsOption.slice('--max-udp-sessions='.length);
+    maxUdpSessions = Number(text);
+    if (!/^\d+$/.test(text) || maxUdpSessions < 1) return fail(`--max-udp-sessions takes an integer >= 1, got ${JSON.stringify(text)}`);
+  }
+  const positional = args.filter((a) => a !== '--json' && a !== sessionsOption);
   const unknown = positional.find((a) => a.startsWith('--'));
   if (unknown !== undefined) return fail(`unknown option ${unknown}`);
   if (positional.length !== 2) return fail('relay needs two endpoints: mio-ts relay <from> <to>');
@@ -39,7 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<Relay | undefin
   }
   if (to.kind.endsWith('-listen')) return fail(`the second endpoint must be one to connect to, not ${to.kind}`);
   const usesStdout = from.kind === 'stdio' || to.kind === 'stdio';
-  const relay = new Relay(from, to);
+  const relay = new Relay(from, to, maxUdpSessions === undefined ? {} : { maxUdpSessions });
   const stopReporting = reportStatus(relay, { json, out: usesStdout ? io.stderr : io.stdout });
   let stopping = false;
   let exitCode = 0;

@@ -30,8 +30,12 @@ export function reportStatus(relay: Relay, options: StatusOptions): () => void {
     relay.on('open', (id: number) => emit({ event: 'open', id }));
     relay.on('close', (id: number, error?: Error) => emit({ event: 'close', id, ...(error ? { error: error.message } : {}) }));
     relay.on('link-error', (error: Error) => emit({ event: 'link-error', error: error.message }));
+    relay.on('session-limit', (limit: number) => emit({ event: 'session-limit', limit }));
   } else {
     relay.on('link-error', (error: Error) => out.write(`${live ? '\n' : ''}link failed: ${error.message}\n`));
+    relay.on('session-limit', (limit: number) =>
+      out.write(`${live ? '\n' : ''}UDP session limit (${limit}) reached: datagrams from new sources are dropped until a session ends\n`),
+    );
     relay.on('close', (id: number, error?: Error) => {
       if (error !== undefined) out.write(`${live ? '\n' : ''}link ${id} failed: ${error.message}\n`);
     });
@@ -50,8 +54,11 @@ export function reportStatus(relay: Relay, options: StatusOptions): () => void {
   timer.unref();
   return () => {
     clearInterval(timer);
-    const { total, forward, backward } = relay.stats;
-    if (json) emit({ event: 'stopped', total, forwardBytes: forward, backwardBytes: backward });
-    else out.write(`${live ? '\n' : ''}relayed ${total} connection(s): ${forward} bytes ->, ${backward} bytes <-\n`);
+    const { total, forward, backward, refusedDatagrams } = relay.stats;
+    if (json) emit({ event: 'stopped', total, forwardBytes: forward, backwardBytes: backward, refusedDatagrams });
+    else {
+      const refused = refusedDatagrams > 0 ? `; ${refusedDatagrams} datagram(s) from new sources dropped at the session limit` : '';
+      out.write(`${live ? '\n' : ''}relayed ${total} connection(s): ${forward} bytes ->, ${backward} bytes <-${refused}\n`);
+    }
   };
 }

@@ -180,3 +180,38 @@ describe('relay', () => {
     expect(await reply).toBe('datagram');
   });
 });
+
+describe('UDP relay session cap', () => {
+  it('opens at most maxUdpSessions sessions; datagrams of new sources are counted and dropped, said once', async () => {
+    const { createSocket } = await import('node:dgram');
+    const echo = createSocket('udp4');
+    echo.on('message', (message, info) => echo.send(message, info.port, info.address));
+    await new Promise<void>((resolve) => echo.bind(0, '127.0.0.1', resolve));
+    closers.push(() => echo.close());
+    const relay = new Relay(parseEndpoint('udp-listen:127.0.0.1:0'), parseEndpoint(`udp:127.0.0.1:${echo.address().port}`), { maxUdpSessions: 2 });
+    const limits: number[] = [];
+    relay.on('session-limit', (limit: number) => limits.push(limit));
+    const listening = new Promise<string>((resolve) => relay.once('listening', resolve));
+    await relay.start();
+    closers.push(() => relay.stop(500));
+    const address = await listening;
+    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    // Four sources, one after another: the first two get sessions (and echoes), the others nothing.
+    const replies: boolean[] = [];
+    for (let source = 0; source < 4; source++) {
+      const client = createSocket('udp4');
+      closers.push(() => client.close());
+      await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve));
+      const reply = new Promise<boolean>((resolve) => {
+        client.once('message', () => resolve(true));
+        setTimeout(() => resolve(false), 1_500).unref();
+      });
+      for (let i = 0; i < 3; i++) client.send(`from ${source}`, port, '127.0.0.1');
+      replies.push(await reply);
+    }
+    expect(replies).toEqual([true, true, false, false]);
+    expect(relay.stats.total).toBe(2);
+    expect(relay.stats.refusedDatagrams).toBe(6);
+    expect(limits).toEqual([2]);
+  });
+});

@@ -26,6 +26,8 @@ describe('mio-ts relay usage errors', () => {
     [['relay', 'tcp-listen:1']],
     [['relay', 'tcp-listen:1', 'tcp-listen:2']],
     [['relay', '--fast', 'tcp-listen:1', 'tcp:127.0.0.1:2']],
+    [['relay', '--max-udp-sessions=0', 'udp-listen:1', 'udp:127.0.0.1:2']],
+    [['relay', '--max-udp-sessions=lots', 'udp-listen:1', 'udp:127.0.0.1:2']],
     [['serve']],
     [[]],
   ])('%j: one line, exit code 2', async (argv) => {
