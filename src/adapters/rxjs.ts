@@ -14,6 +14,10 @@ import { Driver } from '../streams/driver.js';
 import { TcpSocket } from '../streams/tcp-socket.js';
 import type { Server } from './net-server.js';
 import type { Socket } from './net-socket.js';
+import { drainInTurns } from './turns.js';
+
+// Connections or datagrams taken per turn of the event loop: a flood on one source waits its turn.
+const ITEMS_PER_TURN = 64;
 
 /**
  * Every event of `poll`, until unsubscribed. Unsubscribing interrupts the wait and hands events
@@ -72,21 +76,23 @@ export function connections$(server: TcpListener | Server, driver: Driver = Driv
     });
   }
   return new Observable<TcpSocket>((subscriber) => {
-    const accept = (): void => {
+    const accepting = drainInTurns(() => {
+      // Stop as soon as the subscriber is gone: a connection accepted after that has no owner.
+      if (subscriber.closed || server.closed) return false;
       try {
-        // Stop as soon as the subscriber is gone: a connection accepted after that has no owner.
-        while (!subscriber.closed) {
-          const next = server.accept();
-          if (next === WOULD_BLOCK) return;
-          subscriber.next(new TcpSocket(next[0], { driver }));
-        }
+        const next = server.accept();
+        if (next === WOULD_BLOCK) return false;
+        subscriber.next(new TcpSocket(next[0], { driver }));
+        return true;
       } catch (error) {
         subscriber.error(error);
+        return false;
       }
-    };
-    const token = driver.add(server, Interest.READABLE, accept);
+    }, ITEMS_PER_TURN);
+    const token = driver.add(server, Interest.READABLE, () => accepting.drain());
     driver.retain();
     return () => {
+      accepting.cancel();
       driver.release();
       if (!server.closed) driver.remove(server, token);
     };
@@ -117,17 +123,22 @@ export function datagrams$(socket: UdpSocket, options: { driver?: Driver; maxDat
   const driver = options.driver ?? Driver.shared();
   return new Observable((subscriber) => {
     const buffer = Buffer.allocUnsafe(options.maxDatagramSize ?? 65536);
-    const token = driver.add(socket, Interest.READABLE, () => {
+    const receiving = drainInTurns(() => {
+      if (subscriber.closed || socket.closed) return false;
       try {
-        for (let received = socket.recvFrom(buffer); received !== WOULD_BLOCK; received = socket.recvFrom(buffer)) {
-          subscriber.next({ data: Buffer.from(buffer.subarray(0, received.bytes)), address: received.address });
-        }
+        const received = socket.recvFrom(buffer);
+        if (received === WOULD_BLOCK) return false;
+        subscriber.next({ data: Buffer.from(buffer.subarray(0, received.bytes)), address: received.address });
+        return true;
       } catch (error) {
         subscriber.error(error);
+        return false;
       }
-    });
+    }, ITEMS_PER_TURN);
+    const token = driver.add(socket, Interest.READABLE, () => receiving.drain());
     driver.retain();
     return () => {
+      receiving.cancel();
       driver.release();
       if (!socket.closed) driver.remove(socket, token);
     };

@@ -97,6 +97,34 @@ describe('RxJS adapters', () => {
     poll.registry().register(receiver, 1, Interest.READABLE);
   });
 
+  it('datagrams$ takes a flood in turns: the event loop runs between them, none is lost', async () => {
+    const receiver = UdpSocket.bind('127.0.0.1:0');
+    closers.push(() => receiver.close());
+    const sender = UdpSocket.bind('127.0.0.1:0');
+    closers.push(() => sender.close());
+    const FLOOD = 200;
+    // Queued in the kernel before anyone reads: one readiness event covers them all.
+    for (let i = 0; i < FLOOD; i++) sender.sendTo(Buffer.from(`d${i}`), receiver.localAddr());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    let received = 0;
+    let receivedWhenTheLoopRan: number | undefined;
+    const all = firstValueFrom(
+      datagrams$(receiver).pipe(
+        map((datagram) => {
+          received += 1;
+          if (received === 1) setImmediate(() => (receivedWhenTheLoopRan = received));
+          return datagram.data.toString();
+        }),
+        take(FLOOD),
+        toArray(),
+      ),
+    );
+    const texts = await all;
+    expect(texts).toEqual(Array.from({ length: FLOOD }, (_, i) => `d${i}`));
+    expect(receivedWhenTheLoopRan).toBeDefined();
+    expect(receivedWhenTheLoopRan).toBeLessThan(FLOOD);
+  });
+
   it('readiness$ reports WRITABLE of a connecting stream', async () => {
     const listener = TcpListener.bind('127.0.0.1:0');
     closers.push(() => listener.close());
