@@ -226,7 +226,7 @@ function ipMreq(group: string, iface: string): Buffer {
 
 function ipv6Mreq(group: string, interfaceIndex: number): Buffer {
   if (!isIPv6(group)) throw new InvalidArgumentError('IPv6 multicast needs an IPv6 group address');
-  if (!Number.isInteger(interfaceIndex) || interfaceIndex < 0) throw new InvalidArgumentError('interfaceIndex must be a non-negative integer');
+  if (!Number.isInteger(interfaceIndex) || interfaceIndex < 0 || interfaceIndex > 0xffffffff) throw new OutOfRangeError('interfaceIndex', 'an integer from 0 to 4294967295', interfaceIndex);
   const bytes = Buffer.alloc(20);
   encodeSocketAddress(group, 0).copy(bytes, 0, 8, 24);
   bytes.writeUInt32LE(interfaceIndex, 16);

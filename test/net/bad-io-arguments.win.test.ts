@@ -33,6 +33,24 @@ describe('bad I/O arguments', () => {
     }
   });
 
+  it('a multicast interface index past 32 bits: OutOfRangeError, not a Buffer RangeError', () => {
+    const socket = UdpSocket.bind('[::1]:0');
+    try {
+      const error = (() => {
+        try {
+          socket.joinMulticastV6('ff02::1', 2 ** 32);
+        } catch (thrown) {
+          return thrown;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(OutOfRangeError);
+      expect((error as { code?: string }).code).toBe('ERR_OUT_OF_RANGE');
+    } finally {
+      socket.close();
+    }
+  });
+
   it('a pipe bufferSize over 16 MiB: InvalidArgumentError, nothing created', () => {
     expect(() => NamedPipe.create(`\\\\.\\pipe\\mio-ts-bad-buffer-${process.pid}`, { bufferSize: 0x4000_0000 })).toThrow(InvalidArgumentError);
   });
