@@ -14,7 +14,7 @@ import type { SocketAddress } from '../net/address.js';
 import type { NamedPipe } from '../net/named-pipe.js';
 import { TcpStream } from '../net/tcp-stream.js';
 import { IdleTimer } from '../streams/idle-timer.js';
-import { openPipeClient, PipeChannel, PipeSocket } from '../streams/pipe-socket.js';
+import { openPipeClient, PIPE_EOF_QUIET_MS, PipeChannel, PipeSocket } from '../streams/pipe-socket.js';
 import type { SourceDuplexOptions, UserReads } from '../streams/source-duplex.js';
 import { TcpSocket } from '../streams/tcp-socket.js';
 import {
@@ -72,8 +72,6 @@ export interface SocketConnectOptions {
 type ConnectCallback = () => void;
 type WriteCallback = (error?: Error | null) => void;
 
-// libuv closes a pipe after end() once the peer has been quiet this long (see PipeSocket).
-const PIPE_EOF_QUIET_MS = 50;
 const CONNECT_DONE = Readiness.WRITABLE | Readiness.ERROR | Readiness.WRITE_CLOSED;
 const OBJECT_MODE_OPTIONS = ['objectMode', 'readableObjectMode', 'writableObjectMode'] as const;
 

@@ -9,7 +9,12 @@ import { IdleTimer } from './idle-timer.js';
 import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './source-duplex.js';
 
 const EMPTY = new Uint8Array(0);
-const PIPE_EOF_QUIET_MS = 50;
+/**
+ * After end(), a pipe closes once its peer has been quiet this long: closing is the only way a
+ * pipe's peer learns that we are done. libuv waits 50 ms; a peer answering from an event loop
+ * under load (the accept of a server in the same busy process) can take longer, so we wait more.
+ */
+export const PIPE_EOF_QUIET_MS = 250;
 
 /** Adapts a NamedPipe to the channel contract SourceDuplex drives. */
 export class PipeChannel implements ByteChannel {
@@ -81,8 +86,7 @@ export function openPipeClient(
 export class PipeSocket extends SourceDuplex {
   #pipe: NamedPipe | undefined;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
-  // After end(), the pipe closes once the peer has been quiet this long (libuv waits 50 ms too):
-  // closing is the only way a pipe's peer learns that we are done.
+  // After end(), the pipe closes once the peer has been quiet for PIPE_EOF_QUIET_MS.
   readonly #eof = new IdleTimer(() => this.endReadable());
 
   constructor(options: SourceDuplexOptions = {}) {
