@@ -1,11 +1,11 @@
 // Load through the relay (tcp-listen -> tcp): 1,000 connections open at once, each carrying a
 // seeded random payload of up to 1 MiB to an echo peer and back. sha256 both ways: nothing lost,
 // reordered or reset, every connection completes. The peers run in a process of their own.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseEndpoint } from '../../src/cli/endpoint.js';
 import { Relay } from '../../src/cli/relay.js';
+import { runPeerProcess } from './fixtures/peer-process.js';
 
 const CONNECTIONS = 1_000;
 // Connects in flight at once; all of them stay open until every one has connected.
@@ -32,41 +32,9 @@ interface LoadResult {
   connectSeconds: number;
 }
 
-class PeersError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PeersError';
-  }
-}
-
 /** Runs the peers; `target(echoPort)` starts the relay and returns the port clients connect to. */
 function runLoadPeers(target: (echoPort: number) => Promise<number>, signal: AbortSignal): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [peersScript, String(CONNECTIONS), String(WAVE), String(SEED)], { stdio: ['pipe', 'pipe', 'pipe'], signal });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const first = out.split('\n')[0];
-      if (first !== undefined && out.includes('\n') && !child.stdin.writableEnded) {
-        const { echo } = JSON.parse(first) as { echo: number };
-        target(echo).then(
-          (port) => child.stdin.end(`${port}\n`),
-          (error: unknown) => {
-            child.kill();
-            reject(error instanceof Error ? error : new PeersError(String(error)));
-          },
-        );
-      }
-    });
-    child.on('error', (error) => reject(signal.aborted ? new PeersError(`the peers were stopped: ${err}`) : error));
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) reject(new PeersError(`the peers (seed ${SEED}) exited with ${code}: ${err}${out.slice(0, 2_000)}`));
-      else resolve(JSON.parse(last) as LoadResult);
-    });
-  });
+  return runPeerProcess<LoadResult>(peersScript, [String(CONNECTIONS), String(WAVE), String(SEED)], target, { portField: 'echo', signal });
 }
 
 describe('relay under load', () => {

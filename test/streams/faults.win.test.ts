@@ -83,6 +83,23 @@ function endingOf(socket: nodeNet.Socket | net.Socket, onData: (received: number
   return new Promise((resolve) => socket.once('close', () => resolve({ code, ended, received })));
 }
 
+/**
+ * The reading node:net peer of a reset test: once it holds RESET_AFTER_BYTES it asks the sender
+ * to reset ('reset now'); an end that comes instead (a FIN, see the tests) is answered, so the
+ * peer closes. Resolves with how its connection ended.
+ */
+function askForResetOnce(peer: nodeNet.Socket): Promise<Ending> {
+  let asked = false;
+  const ending = endingOf(peer, (received) => {
+    if (!asked && received >= RESET_AFTER_BYTES) {
+      asked = true;
+      peer.write('reset now');
+    }
+  });
+  peer.on('end', () => peer.end());
+  return ending;
+}
+
 /** Writes `bytes` in 64 KiB chunks as backpressure allows; errors end it (the caller watches them). */
 function sendBulk(socket: nodeNet.Socket | net.Socket, bytes: number): void {
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
@@ -148,15 +165,7 @@ describe('a peer resets mid-transfer: drop-in sockets', () => {
     const statesBefore = sharedSelector().liveSocketStates;
     let peerEnding: Promise<Ending> | undefined;
     const port = await nodeServer((peer) => {
-      let asked = false;
-      peerEnding = endingOf(peer, (received) => {
-        if (!asked && received >= RESET_AFTER_BYTES) {
-          asked = true;
-          peer.write('reset now');
-        }
-      });
-      // Half-open after a FIN (see below): answer it so the peer closes.
-      peer.on('end', () => peer.end());
+      peerEnding = askForResetOnce(peer);
     });
     const client = net.connect({ port, host: '127.0.0.1' }, () => sendBulk(client, TRANSFER_BYTES));
     client.on('error', () => undefined);
@@ -223,14 +232,7 @@ describe('a peer resets mid-transfer: through the relay', () => {
   it('the client resets while sending: the relay reports ECONNRESET and ends the far side', async () => {
     let serverEnding: Promise<Ending> | undefined;
     const serverPort = await nodeServer((peer) => {
-      let asked = false;
-      serverEnding = endingOf(peer, (received) => {
-        if (!asked && received >= RESET_AFTER_BYTES) {
-          asked = true;
-          peer.write('reset now');
-        }
-      });
-      peer.on('end', () => peer.end());
+      serverEnding = askForResetOnce(peer);
     });
     const { relay, port, closes } = await startRelay(serverPort);
     const statesBefore = sharedSelector().liveSocketStates;
