@@ -217,16 +217,7 @@ describe('a peer resets mid-transfer: through the relay', () => {
     // The relay passes the fault on as a close: what it held is flushed, then a FIN.
     expect(ending).toMatchObject({ code: undefined, ended: true });
     expect(ending.received).toBeLessThan(TRANSFER_BYTES);
-    await waitUntil(
-      () => closes.length === 1,
-      () => `the relay's close (${closes.length})`,
-    );
-    expect((closes[0] as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
-    expect(relay.stats.active).toBe(0);
-    await waitUntil(
-      () => sharedSelector().liveSocketStates === statesBefore,
-      () => `${sharedSelector().liveSocketStates} socket states, ${statesBefore} before`,
-    );
+    await expectRelayClosedOnReset(relay, closes, statesBefore);
   });
 
   it('the client resets while sending: the relay reports ECONNRESET and ends the far side', async () => {
@@ -246,18 +237,23 @@ describe('a peer resets mid-transfer: through the relay', () => {
     const ending = await (serverEnding as Promise<Ending>);
     expect(ending).toMatchObject({ code: undefined, ended: true });
     expect(ending.received).toBeLessThan(TRANSFER_BYTES);
-    await waitUntil(
-      () => closes.length === 1,
-      () => `the relay's close (${closes.length})`,
-    );
-    expect((closes[0] as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
-    expect(relay.stats.active).toBe(0);
-    await waitUntil(
-      () => sharedSelector().liveSocketStates === statesBefore,
-      () => `${sharedSelector().liveSocketStates} socket states, ${statesBefore} before`,
-    );
+    await expectRelayClosedOnReset(relay, closes, statesBefore);
   });
 });
+
+/** The relay closed its one link with ECONNRESET and left no link and no socket state behind. */
+async function expectRelayClosedOnReset(relay: Relay, closes: (Error | undefined)[], statesBefore: number): Promise<void> {
+  await waitUntil(
+    () => closes.length === 1,
+    () => `the relay's close (${closes.length})`,
+  );
+  expect((closes[0] as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
+  expect(relay.stats.active).toBe(0);
+  await waitUntil(
+    () => sharedSelector().liveSocketStates === statesBefore,
+    () => `${sharedSelector().liveSocketStates} socket states, ${statesBefore} before`,
+  );
+}
 
 /** Polls until `done(tokens)`, collecting the token of every event; 15 s at most. */
 async function collectTokens(poll: Poll, done: (tokens: number[]) => boolean): Promise<number[]> {
