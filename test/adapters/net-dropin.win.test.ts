@@ -72,6 +72,7 @@ describe('node:net drop-in', () => {
       const client = net.connect(port, '127.0.0.1');
       return record(client);
     });
+    expect(results['mio-ts']).toContain('error:ECONNRESET');
     expect(results['mio-ts']).toEqual(results['node:net']);
   });
 
@@ -154,6 +155,15 @@ describe('node:net drop-in', () => {
     expect(serverSide.localPort).toBe(port);
     const count = await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
     expect(count).toBe(1);
+    // One connection is the most: a second one is dropped (closed, with a 'drop' event).
+    server.maxConnections = 1;
+    const dropped = new Promise<{ remotePort?: number }>((resolve) => server.once('drop', resolve));
+    const extra = nodeNet.connect(port, '127.0.0.1');
+    extra.on('error', () => undefined);
+    const extraClosed = new Promise<void>((resolve) => extra.once('close', () => resolve()));
+    expect((await dropped).remotePort).toBe(await new Promise<number | undefined>((resolve) => (extra.connecting ? extra.once('connect', () => resolve(extra.localPort)) : resolve(extra.localPort))));
+    await extraClosed;
+    expect(await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)))).toBe(1);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     client.end();
     serverSide.resume();
