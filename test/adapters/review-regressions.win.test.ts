@@ -72,6 +72,7 @@ describe('review regressions', () => {
     const client = nodeNet.connect(path, () => client.destroy());
     closers.push(() => client.destroy());
     const result = await Promise.race([outcome, sleep(10_000).then(() => 'hung')]);
-    expect(result).not.toBe('hung');
+    // 4 MiB cannot all reach a peer that closed at once: the end is the write's error.
+    expect(result).toMatch(/^error (EPIPE|ECONNRESET|EOF)$/);
   });
 });
