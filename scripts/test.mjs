@@ -103,7 +103,7 @@ async function conformance(runtime, log, portBase) {
 async function windowsSuites() {
   if (onWindows) {
     process.stdout.write(`\n=== windows suite (native, Node ${process.version})\n`);
-    const exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', ...reporters('windows')], { name: 'windows-suite', timeoutMs: SUITE_TIMEOUT_MS });
+    const exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', '--project', 'windows-load', ...reporters('windows')], { name: 'windows-suite', timeoutMs: SUITE_TIMEOUT_MS });
     suites.push({ suite: 'windows', label: `windows (native, Node ${process.version})`, exitCode });
     if (!runConformanceSuite) return;
     if (!existsSync(nodeTestDir)) {
@@ -142,7 +142,7 @@ async function windowsSuites() {
     process.stdout.write(`\n--- ${label}: started (${elapsed()}), output in ${logPath}\n`);
     let exitCode;
     try {
-      exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', ...reporters(suite)], {
+      exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', '--project', 'windows-load', ...reporters(suite)], {
         name: suite,
         runtime,
         timeoutMs: SUITE_TIMEOUT_MS,

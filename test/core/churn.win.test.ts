@@ -2,16 +2,16 @@
 // selector holds no socket state and no AFD handle, no native block is left and the process
 // handle count is back at its baseline.
 import { describe, expect, it } from 'vitest';
+import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/handles.js';
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK } from '../../src/index.js';
 import { selectorOf } from '../../src/core/registry.js';
-import { NativeMemory, kernel32 } from '../../src/sys/windows/ffi/index.js';
+import { NativeMemory } from '../../src/sys/windows/ffi/index.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';
 
 const CYCLES = 10_000;
 const BATCH = 100;
 // Handles other threads of the test process (Node, vitest) may open or close meanwhile, as in
 // leaks.win.test.ts. A leak of one handle per connection would show as 10,000, one per batch as 100.
-const HANDLE_NOISE = 5;
 const LISTENER = 1;
 const CLIENT_BASE = 10_000;
 const ACCEPTED_BASE = 20_000;
@@ -98,20 +98,20 @@ describe('connection churn', () => {
       // Warm-up: DLLs, Winsock's per-process state and the selector's completion entries.
       await churnBatch(poll, events, listener);
       await settled();
-      const handlesBefore = kernel32.getProcessHandleCount();
+      const handlesBefore = await quietHandleCount();
       const blocksBefore = NativeMemory.liveBlocks;
       const afdBefore = selector.afdHandleCount;
       const started = performance.now();
       for (let done = 0; done < CYCLES; done += BATCH) await churnBatch(poll, events, listener);
       await settled();
       const seconds = (performance.now() - started) / 1000;
-      const handleDelta = kernel32.getProcessHandleCount() - handlesBefore;
+      const handleDelta = (await quietHandleCount()) - handlesBefore;
       console.log(`churn: ${CYCLES} cycles in ${seconds.toFixed(1)} s; handles ${handleDelta >= 0 ? '+' : ''}${handleDelta}, native blocks ${NativeMemory.liveBlocks - blocksBefore}, AFD handles ${selector.afdHandleCount}`);
       // Only the listener's state is left; its AFD handle is the only one.
       expect(selector.liveSocketStates).toBe(1);
       expect(selector.afdHandleCount).toBe(afdBefore);
       expect(NativeMemory.liveBlocks).toBe(blocksBefore);
-      expect(Math.abs(handleDelta)).toBeLessThanOrEqual(HANDLE_NOISE);
+      expect(await settledHandleDelta(handlesBefore)).toBeLessThanOrEqual(HANDLE_NOISE);
       poll.registry().deregister(listener);
       await driveUntil(
         poll,

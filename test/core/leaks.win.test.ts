@@ -6,25 +6,12 @@ import { Events, Interest, type IoSource, Poll } from '../../src/index.js';
 import { Registry } from '../../src/core/registry.js';
 import { NativeMemory, kernel32 } from '../../src/sys/windows/ffi/index.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';
+import { HANDLE_NOISE, settledHandleDelta } from '../fixtures/handles.js';
 import { WAIT_MS, closeRaw, defer, rawListener, rawPair, seen, useCleanups, type Seen } from './fixtures/sockets.js';
 
 useCleanups();
 
 // Handles other threads of the test process (Node, vitest) may open or close meanwhile.
-const HANDLE_NOISE = 5;
-
-/**
- * How far the process's handle count is from `baseline`, at its closest over a few samples 50 ms
- * apart: other threads (vitest's, node's) open handles for a moment, a leak stays.
- */
-async function settledHandleDelta(baseline: number): Promise<number> {
-  let closest = Math.abs(kernel32.getProcessHandleCount() - baseline);
-  for (let sample = 0; sample < 10 && closest > 0; sample++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    closest = Math.min(closest, Math.abs(kernel32.getProcessHandleCount() - baseline));
-  }
-  return closest;
-}
 
 function newSelector(): { selector: WindowsSelector; registry: Registry; events: Events } {
   const selector = new WindowsSelector();

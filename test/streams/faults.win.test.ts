@@ -4,13 +4,13 @@
 // error or close, no crash, no late event and no socket state left in the selector.
 import * as nodeNet from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/handles.js';
 import * as net from '../../src/adapters/net.js';
 import { parseEndpoint } from '../../src/cli/endpoint.js';
 import { Relay } from '../../src/cli/relay.js';
 import { selectorOf } from '../../src/core/registry.js';
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK } from '../../src/index.js';
 import { Driver } from '../../src/streams/driver.js';
-import { kernel32 } from '../../src/sys/windows/ffi/index.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';
 
 const closers: (() => unknown)[] = [];
@@ -29,7 +29,6 @@ const TRANSFER_BYTES = 8 * 1024 * 1024;
 // The reader asks for the reset once this much has arrived.
 const RESET_AFTER_BYTES = 64 * 1024;
 // Handles other threads of the test process (Node, vitest) may open or close meanwhile.
-const HANDLE_NOISE = 5;
 
 class ConditionTimeoutError extends Error {
   constructor(what: string) {
@@ -349,7 +348,7 @@ describe('a listener closed with connections queued in its backlog', () => {
     const poll = new Poll();
     closers.push(() => poll.close());
     const selector = windowsSelectorOf(poll);
-    const handlesBefore = kernel32.getProcessHandleCount();
+    const handlesBefore = await quietHandleCount();
     const listener = TcpListener.bind('127.0.0.1:0', { backlog: QUEUED });
     poll.registry().register(listener, 1, Interest.READABLE);
     const { port } = listener.localAddr();
@@ -364,6 +363,6 @@ describe('a listener closed with connections queued in its backlog', () => {
     for (const ending of results) expect(ending.code === 'ECONNRESET' || (ending.code === undefined && ending.ended), JSON.stringify(ending)).toBe(true);
     await collectTokens(poll, () => selector.liveSocketStates === 0);
     expect(selector.afdHandleCount).toBe(0);
-    expect(Math.abs(kernel32.getProcessHandleCount() - handlesBefore)).toBeLessThanOrEqual(HANDLE_NOISE);
+    expect(await settledHandleDelta(handlesBefore)).toBeLessThanOrEqual(HANDLE_NOISE);
   });
 });

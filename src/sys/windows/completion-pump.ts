@@ -216,9 +216,8 @@ export class CompletionPump {
 
   /** Makes an idle pump exit without touching the port (a waiting one must be posted its stop marker). */
   exit(): void {
-    // Still starting: it has never been granted a wait, so it is not in the kernel and may be
-    // stopped where it is rather than finish a start-up nobody needs.
-    if (Atomics.load(this.#control, READY) === 0) void this.#worker.terminate();
+    // A worker still starting finishes its start-up and then sees EXIT: terminating it while it
+    // loads koffi aborted the whole process once (node-addon-api's fatal "napi_throw").
     Atomics.store(this.#control, EXIT, 1);
     Atomics.store(this.#control, GRANTED, 1);
     Atomics.notify(this.#control, GRANTED);
