@@ -47,6 +47,10 @@ export function judgeConformance(path, runtimeId, label) {
     const known = knownFor(result.file, 'stock', runtimeId);
     lines.push(`  stock node fails ${result.file}: ${known?.reason ?? 'not listed in test/conformance/known-failures.mjs'}`);
   }
+  for (const result of results.filter((r) => r.firstRun !== undefined)) {
+    const first = result.firstRun.timedOut ? `no exit within ${Math.round(result.firstRun.ms / 1000)} s` : `exit ${result.firstRun.code}`;
+    lines.push(`  drop-in ${result.file}: failed among others (${first}), ${result.passed ? 'passed' : 'failed'} alone`);
+  }
   for (const result of results.filter((r) => r.teardownAborts > 0)) {
     lines.push(`  ${result.mode} ${result.file}: aborted at exit ${result.teardownAborts} time(s) by Node's own teardown assertion (nodejs/node#56645), then ${result.passed ? 'passed' : 'failed'}`);
   }

@@ -6,7 +6,7 @@ import { Events, Interest, type IoSource, Poll } from '../../src/index.js';
 import { Registry } from '../../src/core/registry.js';
 import { NativeMemory, kernel32 } from '../../src/sys/windows/ffi/index.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';
-import { HANDLE_NOISE, settledHandleDelta } from '../fixtures/handles.js';
+import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/handles.js';
 import { WAIT_MS, closeRaw, defer, rawListener, rawPair, seen, useCleanups, type Seen } from './fixtures/sockets.js';
 
 useCleanups();
@@ -107,7 +107,7 @@ describe('AFD handles', () => {
     const { selector, registry, events } = newSelector();
     const sources: IoSource[] = Array.from({ length: 100 }, () => rawListener().source);
     const before = memory();
-    const handles = kernel32.getProcessHandleCount();
+    const handles = await quietHandleCount();
     sources.forEach((source, i) => registry.register(source, i, Interest.READABLE));
     expect(selector.afdHandleCount).toBe(4);
     selector.select(events, 0);
@@ -133,7 +133,7 @@ describe('AFD handles', () => {
 describe('Polls', () => {
   it('the handle counter sees the handles of open Polls (the leak checks below rely on it)', async () => {
     new Poll().close();
-    const handles = kernel32.getProcessHandleCount();
+    const handles = await quietHandleCount();
     const polls = Array.from({ length: 20 }, () => new Poll());
     // One completion port each at least.
     expect(kernel32.getProcessHandleCount() - handles).toBeGreaterThanOrEqual(20 - HANDLE_NOISE);
@@ -144,7 +144,7 @@ describe('Polls', () => {
   it('2,000 Polls created, polled and closed leak no handle and no native memory', async () => {
     // Warm-up: the first Poll loads and binds the DLLs.
     new Poll().close();
-    const handles = kernel32.getProcessHandleCount();
+    const handles = await quietHandleCount();
     const before = memory();
     const events = new Events(16);
     for (let i = 0; i < 2_000; i++) {
@@ -161,7 +161,7 @@ describe('Polls', () => {
     const pairs = await Promise.all(Array.from({ length: 4 }, () => rawPair()));
     const sources = [...listeners, ...pairs.map((pair) => pair.source)];
     new Poll().close();
-    const handles = kernel32.getProcessHandleCount();
+    const handles = await quietHandleCount();
     const before = memory();
     const events = new Events(16);
     for (let round = 0; round < 100; round++) {
@@ -179,7 +179,7 @@ describe('Polls', () => {
   it('Polls closed during a pending pollAsync with registered sockets leak nothing', async () => {
     const sources = Array.from({ length: 6 }, () => rawListener().source);
     new Poll().close();
-    const handles = kernel32.getProcessHandleCount();
+    const handles = await quietHandleCount();
     const before = memory();
     const events = new Events(16);
     for (let round = 0; round < 50; round++) {
