@@ -30,6 +30,18 @@ export const knownFailures = [
     reason: "a connection the server resets right after accepting: under Wine 8.0 node:net's client reads it as an orderly end (the drop-in's client, which checks a zero-byte read, sees ECONNRESET)",
   },
   {
+    file: 'test-net-deprecated-setsimultaneousaccepts.js',
+    mode: 'stock',
+    runtimes: ['wine10-node24'],
+    reason: "Node 24 removed net._setSimultaneousAccepts (deprecated as DEP0121), which this Node 18 test calls",
+  },
+  {
+    file: 'test-net-server-simultaneous-accepts-produce-warning-once.js',
+    mode: 'stock',
+    runtimes: ['wine10-node24'],
+    reason: "Node 24 removed net._setSimultaneousAccepts (deprecated as DEP0121), which this Node 18 test calls",
+  },
+  {
     file: 'test-net-write-arguments.js',
     mode: 'stock',
     reason: "Node 22 words the ERR_INVALID_ARG_TYPE message of write() differently from Node 18's test ('Buffer, TypedArray, or DataView')",
