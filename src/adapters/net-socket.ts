@@ -566,13 +566,6 @@ export class Socket extends TcpSocket {
     return this;
   }
 
-  /** As net: the peer's end is noticed ('end' once the buffer is empty) even without a reader. */
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    const more = super.push(chunk, encoding);
-    if (chunk === null) this.read(0);
-    return more;
-  }
-
   /**
    * Once the peer has ended a socket that is not half-open and our side has ended too, a write
    * fails with EPIPE (callback on the next tick, and the socket is destroyed with it), as net's.
