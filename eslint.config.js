@@ -53,7 +53,33 @@ export default tseslint.config(
         'error',
         {
           paths: [rxjsOnlyInAdapters],
-          patterns: [rxjsPatterns, { group: ['**/net/*', '**/streams/*', '**/adapters/*'], message: 'sys must not import from higher layers.' }],
+          patterns: [rxjsPatterns, { group: ['**/poll/*', '**/net/*', '**/streams/*', '**/adapters/*', '**/cli/*'], message: 'sys must not import from higher layers.' }],
+        },
+      ],
+    },
+  },
+  {
+    // core is the vocabulary every layer speaks; it depends on none of them.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [koffiOnlyInSys, rxjsOnlyInAdapters],
+          patterns: [rxjsPatterns, { group: ['**/sys/**', '**/poll/*', '**/net/*', '**/streams/*', '**/adapters/*', '**/cli/*'], message: 'core imports nothing outside src/core/.' }],
+        },
+      ],
+    },
+  },
+  {
+    // The Poll facade sits on sys and under the source types.
+    files: ['src/poll/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [koffiOnlyInSys, rxjsOnlyInAdapters],
+          patterns: [rxjsPatterns, { group: ['**/sys/windows/**', '**/net/*', '**/streams/*', '**/adapters/*', '**/cli/*'], message: 'poll reaches sys only through src/sys/index.ts and never imports higher layers.' }],
         },
       ],
     },

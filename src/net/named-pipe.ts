@@ -9,8 +9,8 @@
 // lifetime (deregister and register again with the same Poll is fine; another Poll is not).
 import { InvalidArgumentError, type SystemError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
-import { selectorOf, type Registry } from '../core/registry.js';
-import type { Source } from '../core/source.js';
+import { selectorOf, type Registry } from '../poll/registry.js';
+import type { Source } from '../poll/source.js';
 import type { Token } from '../core/token.js';
 import type { WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';

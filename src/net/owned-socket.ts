@@ -2,8 +2,8 @@
 // every kind shares. Composed (not inherited) by TcpListener, TcpStream and UdpSocket.
 import { InvalidStateError, type SystemError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
-import { IoSourceState } from '../core/io-source-state.js';
-import { selectorOf, type Registry } from '../core/registry.js';
+import { IoSourceState } from '../poll/io-source-state.js';
+import { selectorOf, type Registry } from '../poll/registry.js';
 import type { Token } from '../core/token.js';
 import type { WouldBlock } from '../core/would-block.js';
 import { IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, IP_TTL, SOL_SOCKET, SO_ERROR, ws2_32 } from '../sys/windows/ffi/index.js';

@@ -1,7 +1,7 @@
 // What every socket type shares as a Source: its registration, its close, its addresses and TTL.
 import type { Interest } from '../core/interest.js';
-import type { Registry } from '../core/registry.js';
-import type { Source } from '../core/source.js';
+import type { Registry } from '../poll/registry.js';
+import type { Source } from '../poll/source.js';
 import type { Token } from '../core/token.js';
 import type { SocketAddress } from './address.js';
 import type { OwnedSocket } from './owned-socket.js';

@@ -5,12 +5,12 @@
 // never on libuv's threadpool. With no sources it does not wait.
 import { InvalidStateError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
-import { Poll } from '../core/poll.js';
+import { Poll } from '../poll/poll.js';
 import type { ReadinessBits } from '../core/readiness.js';
-import { selectorOf } from '../core/registry.js';
+import { selectorOf } from '../poll/registry.js';
 import { Events } from '../core/events.js';
 import type { BackgroundWait, EventBatch } from '../core/selector.js';
-import type { Source } from '../core/source.js';
+import type { Source } from '../poll/source.js';
 import type { Token } from '../core/token.js';
 
 export type ReadinessHandler = (readiness: ReadinessBits) => void;

@@ -1,7 +1,7 @@
 // NamedPipe as a Node Duplex. Pipes have no half-close: end() flushes the write in flight and
 // finishes, and the pipe closes with the stream.
 import type { Interest } from '../core/interest.js';
-import type { Registry } from '../core/registry.js';
+import type { Registry } from '../poll/registry.js';
 import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { NamedPipe, type NamedPipeOptions } from '../net/named-pipe.js';

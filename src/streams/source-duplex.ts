@@ -7,7 +7,7 @@ import { Duplex, type DuplexOptions } from 'node:stream';
 import { OutOfRangeError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { Readiness, type ReadinessBits } from '../core/readiness.js';
-import type { Source } from '../core/source.js';
+import type { Source } from '../poll/source.js';
 import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { Driver, type DriverHold } from './driver.js';

@@ -1,6 +1,6 @@
 // TcpStream as a Node Duplex (see SourceDuplex for the backpressure contract).
 import type { Interest } from '../core/interest.js';
-import type { Registry } from '../core/registry.js';
+import type { Registry } from '../poll/registry.js';
 import type { Token } from '../core/token.js';
 import type { WouldBlock } from '../core/would-block.js';
 import type { AddressInput, SocketAddress } from '../net/address.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/handles.js';
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK } from '../../src/index.js';
-import { selectorOf } from '../../src/core/registry.js';
+import { selectorOf } from '../../src/poll/registry.js';
 import { NativeMemory } from '../../src/sys/windows/ffi/index.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';
 

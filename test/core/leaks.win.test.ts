@@ -3,7 +3,7 @@
 // unused, and Polls that leave no handle and no native block behind.
 import { describe, expect, it } from 'vitest';
 import { Events, Interest, type IoSource, Poll } from '../../src/index.js';
-import { Registry } from '../../src/core/registry.js';
+import { Registry } from '../../src/poll/registry.js';
 import { NativeMemory, kernel32 } from '../../src/sys/windows/ffi/index.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';
 import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/handles.js';

@@ -2,7 +2,7 @@
 // worker while the owner waits counts in that very wait, in pollAsync and in a blocking poll().
 import { describe, expect, it } from 'vitest';
 import { Events, Interest, shareRegistry } from '../../src/index.js';
-import { RemoteRegistry } from '../../src/core/remote-registry.js';
+import { RemoteRegistry } from '../../src/poll/remote-registry.js';
 import { connectedPair, has, keepPolling, newPoll, peerWrite, pollFor, pollUntil, useCleanups } from './fixtures/sockets.js';
 import { startTsWorker } from './fixtures/ts-worker.js';
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Events } from '../../src/core/events.js';
-import { Poll } from '../../src/core/poll.js';
+import { Poll } from '../../src/poll/poll.js';
 
 const WAITING_POLLS = 6;
 

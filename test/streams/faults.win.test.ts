@@ -8,7 +8,7 @@ import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/
 import * as net from '../../src/adapters/net.js';
 import { parseEndpoint } from '../../src/cli/endpoint.js';
 import { Relay } from '../../src/cli/relay.js';
-import { selectorOf } from '../../src/core/registry.js';
+import { selectorOf } from '../../src/poll/registry.js';
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK } from '../../src/index.js';
 import { Driver } from '../../src/streams/driver.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';

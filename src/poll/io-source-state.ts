@@ -1,10 +1,10 @@
 // The registration state of one socket (mio's IoSourceState): which Poll it belongs to, under
 // which token and interest, and the re-arm after WouldBlock that makes edges work.
-import { InvalidArgumentError, InvalidStateError } from './errors.js';
-import { Interest } from './interest.js';
-import type { Selector, SocketRegistration } from './selector.js';
-import type { Token } from './token.js';
-import { WOULD_BLOCK, type WouldBlock } from './would-block.js';
+import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import { Interest } from '../core/interest.js';
+import type { Selector, SocketRegistration } from '../core/selector.js';
+import type { Token } from '../core/token.js';
+import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 
 export class IoSourceState {
   #selector: Selector | undefined;

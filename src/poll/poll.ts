@@ -2,11 +2,22 @@
 // threads and tests); pollAsync() and for-await wait on a thread of the Poll's own instead (not
 // one of libuv's threadpool), so the event loop keeps running and nothing busy-polls.
 import { createSelector } from '../sys/index.js';
-import { InvalidArgumentError, InvalidStateError } from './errors.js';
-import type { Event } from './event.js';
-import { Events } from './events.js';
+import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import type { Event } from '../core/event.js';
+import { Events } from '../core/events.js';
 import { Registry } from './registry.js';
-import type { Selector } from './selector.js';
+import type { Selector } from '../core/selector.js';
+
+/** Makes the platform's selector; a Poll owns the one it gets and closes it. */
+export type SelectorFactory = () => Selector;
+
+export interface PollOptions {
+  /**
+   * Defaults to the platform's (src/sys). Another factory serves portable unit tests and
+   * future platforms; a fake one proves nothing about the Windows path.
+   */
+  selectorFactory?: SelectorFactory | undefined;
+}
 
 export interface PollAsyncOptions {
   /** Milliseconds; undefined waits until an event. 0 only collects what is ready. */
@@ -32,8 +43,10 @@ export class Poll implements AsyncIterable<Event>, Disposable {
   readonly #selector: Selector;
   readonly #registry: Registry;
 
-  constructor() {
-    this.#selector = createSelector();
+  constructor(options?: PollOptions) {
+    const factory = options?.selectorFactory ?? createSelector;
+    if (typeof factory !== 'function') throw new InvalidArgumentError('selectorFactory must be a function returning a Selector');
+    this.#selector = factory();
     this.#registry = new Registry(this.#selector);
   }
 

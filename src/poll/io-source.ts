@@ -1,13 +1,13 @@
 // A raw socket as a Source (mio's IoSource): the way to watch a SOCKET that some other code
 // created, e.g. one handed out by a native library loaded through koffi. The socket must be
 // non-blocking for the readiness loop to make sense; closing it stays with its owner.
-import { InvalidArgumentError } from './errors.js';
-import type { Interest } from './interest.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Interest } from '../core/interest.js';
 import { IoSourceState } from './io-source-state.js';
 import { selectorOf, type Registry } from './registry.js';
 import type { Source } from './source.js';
-import type { Token } from './token.js';
-import type { WouldBlock } from './would-block.js';
+import type { Token } from '../core/token.js';
+import type { WouldBlock } from '../core/would-block.js';
 
 export class IoSource implements Source {
   readonly socket: bigint;

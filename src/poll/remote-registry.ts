@@ -4,12 +4,12 @@
 // the commands synchronously, registers them and goes on waiting, so they count in that poll.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { requestRemoteCommands } from '../sys/index.js';
-import { InvalidArgumentError, InvalidStateError } from './errors.js';
-import { Interest } from './interest.js';
+import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import { Interest } from '../core/interest.js';
 import { IoSource } from './io-source.js';
 import { selectorOf, type Registry } from './registry.js';
-import type { RemoteCommandTarget } from './selector.js';
-import { token as toToken, type Token } from './token.js';
+import type { RemoteCommandTarget } from '../core/selector.js';
+import { token as toToken, type Token } from '../core/token.js';
 
 type Operation = 'register' | 'reregister' | 'deregister';
 

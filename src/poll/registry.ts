@@ -1,10 +1,10 @@
 // mio's Registry: registers sources with a Poll. Every argument is checked here, before any
 // native call.
-import { InvalidArgumentError, InvalidStateError } from './errors.js';
-import { Interest } from './interest.js';
-import type { Selector } from './selector.js';
+import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import { Interest } from '../core/interest.js';
+import type { Selector } from '../core/selector.js';
 import { isSource, type Source } from './source.js';
-import { token as toToken, type Token } from './token.js';
+import { token as toToken, type Token } from '../core/token.js';
 
 const selectors = new WeakMap<Registry, Selector>();
 

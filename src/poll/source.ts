@@ -1,8 +1,8 @@
 // mio's event::Source: anything a Registry can watch. Sources normally delegate to an
 // IoSourceState; a custom source may wrap another source and forward the three calls.
-import type { Interest } from './interest.js';
+import type { Interest } from '../core/interest.js';
 import type { Registry } from './registry.js';
-import type { Token } from './token.js';
+import type { Token } from '../core/token.js';
 
 export interface Source {
   register(registry: Registry, token: Token, interest: Interest): void;

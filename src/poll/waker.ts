@@ -1,9 +1,9 @@
 // mio's Waker: wakes a Poll from any thread, delivering a READABLE event for its token.
 import { wake } from '../sys/index.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { selectorOf, type Registry } from './registry.js';
-import type { WakerTarget } from './selector.js';
-import { token as toToken, type Token } from './token.js';
+import type { WakerTarget } from '../core/selector.js';
+import { token as toToken, type Token } from '../core/token.js';
 
 function isSharedState(value: unknown): boolean {
   return value instanceof Int32Array && value.buffer instanceof SharedArrayBuffer;
