@@ -17,6 +17,7 @@ const WSAENOBUFS = 10055;
 const WSAEMFILE = 10024;
 const ERROR_NOT_ENOUGH_MEMORY = 8;
 const ERROR_NO_SYSTEM_RESOURCES = 1450;
+const STATUS_INSUFFICIENT_RESOURCES = 0xc000009a;
 
 const faults: InjectedFault[] = [];
 const closers: (() => void)[] = [];
@@ -143,6 +144,35 @@ describe('faults injected at the FFI edge', () => {
     const serverError = (serverSide as unknown as { errored?: Error | null } | undefined)?.errored ?? undefined;
     const reported = [...clientErrors, ...(serverError === undefined || serverError === null ? [] : [serverError])];
     expect(reported.some((error) => (error as SystemError).code === 'ENOMEM'), reported.map(String).join('; ')).toBe(true);
+  });
+
+  it('NtDeviceIoControlFile (the AFD poll) failing: poll() throws a typed error, the next poll issues it again', async () => {
+    const poll = new Poll();
+    closers.push(() => poll.close());
+    const listener = TcpListener.bind('127.0.0.1:0');
+    closers.push(() => listener.close());
+    const fault = arm({ dll: 'ntdll.dll', name: 'NtDeviceIoControlFile', returns: STATUS_INSUFFICIENT_RESOURCES });
+    poll.registry().register(listener, 1, Interest.READABLE);
+    const client = TcpStream.connect(listener.localAddr());
+    closers.push(() => client.close());
+    const events = new Events(16);
+    let thrown: unknown;
+    try {
+      poll.poll(events, 1000);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(fault.hits).toBe(1);
+    expect(thrown).toBeInstanceOf(SystemError);
+    expect((thrown as SystemError).code).toBe('ENOMEM');
+    // The registration was not dropped: the next wait issues its poll and reports the connection.
+    const deadline = Date.now() + 5000;
+    const tokens: number[] = [];
+    while (tokens.length === 0 && Date.now() < deadline) {
+      poll.poll(events, 200);
+      tokens.push(...[...events].map((event) => event.token));
+    }
+    expect(tokens).toContain(1);
   });
 
   it('GetQueuedCompletionStatusEx failing: poll() throws a typed error, the next poll delivers the event', async () => {
