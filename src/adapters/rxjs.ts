@@ -49,7 +49,12 @@ export function fromPoll(poll: Poll): Observable<Event> {
 /** Readiness of `source` for `interest` through a driver; unsubscribing deregisters it. */
 export function readiness$(source: Source, interest: Interest, driver: Driver = Driver.shared()): Observable<Event> {
   return new Observable<Event>((subscriber) => {
-    const token = driver.add(source, interest, (readiness) => subscriber.next(new Event(token, readiness)));
+    const token = driver.add(
+      source,
+      interest,
+      (readiness) => subscriber.next(new Event(token, readiness)),
+      (error) => subscriber.error(error),
+    );
     driver.retain();
     return () => {
       driver.release();

@@ -5,8 +5,11 @@ import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as mioNet from '../../../../src/adapters/net.js';
-import { SystemError } from '../../../../src/core/errors.js';
-import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK } from '../../../../src/index.js';
+import { readiness$ } from '../../../../src/adapters/rxjs.js';
+import { SystemError, type InvalidStateError } from '../../../../src/core/errors.js';
+import { Driver } from '../../../../src/streams/driver.js';
+import { UdpDuplex } from '../../../../src/streams/udp-duplex.js';
+import { Events, Interest, Poll, TcpListener, TcpStream, UdpSocket, WOULD_BLOCK } from '../../../../src/index.js';
 import { injectFault, type InjectedFault } from '../../../../src/sys/windows/ffi/fault-injection.js';
 import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../../../fixtures/handles.js';
 
@@ -42,6 +45,26 @@ async function nodeServer(onConnection: (socket: nodeNet.Socket) => void): Promi
 
 describe('faults injected at the FFI edge', () => {
   // First: no pump thread of another test is around to blur the handle count.
+  it('the first wait of a Driver failing: its sources hear a typed error, the process lives, Driver.shared() starts afresh', async () => {
+    // A new Driver's first waits run on this thread while its waiting thread starts: the fault reaches them.
+    const driver = new Driver();
+    const fault = arm({ dll: 'kernel32.dll', name: 'GetQueuedCompletionStatusEx', returns: 0, lastError: ERROR_NO_SYSTEM_RESOURCES });
+    const socket = UdpSocket.bind('127.0.0.1:0');
+    closers.push(() => socket.close());
+    const duplex = new UdpDuplex(UdpSocket.bind('127.0.0.1:0'), { driver });
+    closers.push(() => duplex.destroy());
+    const duplexError = new Promise<Error>((resolve) => duplex.once('error', resolve));
+    const observed = await new Promise<unknown>((resolve) => {
+      readiness$(socket, Interest.READABLE, driver).subscribe({ error: resolve, complete: () => resolve('completed') });
+    });
+    expect(fault.hits).toBe(1);
+    expect(observed).toBe(driver.failure);
+    expect(await duplexError).toBe(driver.failure);
+    expect((driver.failure as InvalidStateError).code).toBe('ERR_POLL_FAILED');
+    expect(driver.poll.closed).toBe(true);
+    expect(Driver.shared()).not.toBe(driver);
+  });
+
   it('CreateIoCompletionPort failing: new Poll() throws a typed error and leaks no handle', async () => {
     const warm = new Poll();
     warm.close();
@@ -146,7 +169,7 @@ describe('faults injected at the FFI edge', () => {
     expect(reported.some((error) => (error as SystemError).code === 'ENOMEM'), reported.map(String).join('; ')).toBe(true);
   });
 
-  it('NtDeviceIoControlFile (the AFD poll) failing: poll() throws a typed error, the next poll issues it again', async () => {
+  it('NtDeviceIoControlFile (the AFD poll) failing: poll() throws a typed error, the next poll issues it again', () => {
     const poll = new Poll();
     closers.push(() => poll.close());
     const listener = TcpListener.bind('127.0.0.1:0');
