@@ -11,7 +11,18 @@ export { IoSource } from './poll/io-source.js';
 export { type Source } from './poll/source.js';
 export { WOULD_BLOCK, isWouldBlock, type WouldBlock } from './core/would-block.js';
 export type { Selector, SocketRegistration, EventBatch, BackgroundWait, WakerTarget } from './core/selector.js';
-export { SystemError, InvalidArgumentError, InvalidStateError, OutOfRangeError, UnsupportedPlatformError } from './core/errors.js';
+export {
+  SystemError,
+  InvalidArgumentError,
+  InvalidStateError,
+  PollClosedError,
+  PollBusyError,
+  NotRegisteredError,
+  AlreadyRegisteredError,
+  SocketClosedError,
+  OutOfRangeError,
+  UnsupportedPlatformError,
+} from './core/errors.js';
 export { isSupportedPlatform } from './sys/index.js';
 export { RemoteRegistry, shareRegistry, type RegistryHandle } from './poll/remote-registry.js';
 export type { RemoteCommandTarget } from './core/selector.js';

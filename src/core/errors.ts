@@ -54,6 +54,46 @@ export class InvalidStateError extends Error {
   }
 }
 
+/** The Poll, or the completion port under it, is closed. */
+export class PollClosedError extends InvalidStateError {
+  constructor(message = 'the Poll is closed') {
+    super('ERR_POLL_CLOSED', message);
+    this.name = 'PollClosedError';
+  }
+}
+
+/** A wait was asked of a Poll that is already waiting (one wait at a time, as in mio). */
+export class PollBusyError extends InvalidStateError {
+  constructor(message = 'a poll is already in progress on this Poll') {
+    super('ERR_POLL_BUSY', message);
+    this.name = 'PollBusyError';
+  }
+}
+
+/** reregister() or deregister() of a source that is not registered. */
+export class NotRegisteredError extends InvalidStateError {
+  constructor(message = 'the source is not registered') {
+    super('ERR_NOT_REGISTERED', message);
+    this.name = 'NotRegisteredError';
+  }
+}
+
+/** register() of a source that is registered already (reregister() changes a registration). */
+export class AlreadyRegisteredError extends InvalidStateError {
+  constructor(message = 'the source is already registered with a Poll') {
+    super('ERR_ALREADY_REGISTERED', message);
+    this.name = 'AlreadyRegisteredError';
+  }
+}
+
+/** An operation on a socket this package closed already. */
+export class SocketClosedError extends InvalidStateError {
+  constructor(message = 'the socket is closed') {
+    super('ERR_SOCKET_CLOSED', message);
+    this.name = 'SocketClosedError';
+  }
+}
+
 /** A Windows-only API used on another platform. */
 export class UnsupportedPlatformError extends Error {
   readonly code = 'ERR_UNSUPPORTED_PLATFORM';
