@@ -6,6 +6,8 @@ import tseslint from 'typescript-eslint';
 const koffiOnlyInSys = { name: 'koffi', message: 'koffi is imported only under src/sys/.' };
 const rxjsOnlyInAdapters = { name: 'rxjs', message: 'rxjs is imported only under src/adapters/.' };
 const rxjsPatterns = { group: ['rxjs/*'], message: 'rxjs is imported only under src/adapters/.' };
+// net, streams, adapters and cli reach Winsock through the operation modules of src/sys/windows/.
+const noFfiAboveSys = { group: ['**/sys/windows/ffi', '**/sys/windows/ffi/**'], message: 'only src/sys/ calls the FFI; use its operation modules (tcp, udp, socket, net).' };
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.cache/', 'docs/', 'coverage/'] },
@@ -29,7 +31,7 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/sys/**', 'src/adapters/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [koffiOnlyInSys, rxjsOnlyInAdapters], patterns: [rxjsPatterns] }],
+      'no-restricted-imports': ['error', { paths: [koffiOnlyInSys, rxjsOnlyInAdapters], patterns: [rxjsPatterns, noFfiAboveSys] }],
     },
   },
   {
@@ -41,7 +43,7 @@ export default tseslint.config(
   {
     files: ['src/adapters/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [koffiOnlyInSys] }],
+      'no-restricted-imports': ['error', { paths: [koffiOnlyInSys], patterns: [noFfiAboveSys] }],
     },
   },
   {

@@ -7,7 +7,7 @@
 // - contrast: the blocking poll() on the main thread in 50 ms slices, what pollAsync avoids.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Events, Interest, IoSource, Poll, WOULD_BLOCK, Waker, type Token } from '../src/index.js';
-import { WSAEWOULDBLOCK, ws2_32 } from '../src/sys/windows/ffi/index.js';
+import { ws2_32 } from '../src/sys/windows/ffi/index.js';
 import { Budget, round, runBenchmark, tick, type BenchmarkContext } from './lib/harness.js';
 import { closeAll, connectedPairs } from './lib/raw-sockets.js';
 
@@ -54,7 +54,7 @@ class Traffic {
         this.#sources.push(source);
       }
       const sent = ws2_32.send(client, Buffer.alloc(MESSAGE_BYTES, 1), MESSAGE_BYTES, 0);
-      if (sent !== MESSAGE_BYTES) throw new Error(`send returned ${sent}`);
+      if (sent !== MESSAGE_BYTES) throw new Error(`send returned ${String(sent)}`);
     }
   }
 
@@ -72,13 +72,12 @@ class Traffic {
     for (;;) {
       const n = source.doIo((socket) => {
         const received = ws2_32.recv(socket, this.#buffer, this.#buffer.length, 0);
-        if (received === -WSAEWOULDBLOCK) return WOULD_BLOCK;
-        if (received <= 0) throw new Error(`recv returned ${received}`);
+        if (received === 0) throw new Error('recv returned 0: the peer closed');
         return received;
       });
       if (n === WOULD_BLOCK) return;
       const sent = ws2_32.send(source.socket, this.#buffer, n, 0);
-      if (sent !== n) throw new Error(`send returned ${sent} for ${n} bytes`);
+      if (sent !== n) throw new Error(`send returned ${String(sent)} for ${n} bytes`);
     }
   }
 

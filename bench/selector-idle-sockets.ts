@@ -5,7 +5,7 @@
 // the ratio. A control measures the same socket calls on a pair no Poll knows about: under
 // Wine it tells the wineserver's share of any slowdown from the selector's.
 import { Events, Interest, IoSource, Poll, WOULD_BLOCK, Waker, type Token } from '../src/index.js';
-import { WSAEWOULDBLOCK, ws2_32 } from '../src/sys/windows/ffi/index.js';
+import { ws2_32 } from '../src/sys/windows/ffi/index.js';
 import { Budget, nowUs, round, roundSummary, runBenchmark, summarize, type BenchmarkContext, type Summary } from './lib/harness.js';
 import { closeAll, connectedPairs, tcpListener } from './lib/raw-sockets.js';
 
@@ -94,7 +94,7 @@ class Bench {
 
   #send(socket = this.client): void {
     const sent = ws2_32.send(socket, this.#byte, 1, 0);
-    if (sent !== 1) throw new Error(`send returned ${sent}`);
+    if (sent !== 1) throw new Error(`send returned ${String(sent)}`);
   }
 
   /** Reads until WouldBlock; the WouldBlock re-arms READABLE through doIo. */
@@ -102,8 +102,7 @@ class Bench {
     for (;;) {
       const result = this.server.doIo((socket) => {
         const n = ws2_32.recv(socket, this.#scratch, this.#scratch.length, 0);
-        if (n === -WSAEWOULDBLOCK) return WOULD_BLOCK;
-        if (n <= 0) throw new Error(`recv returned ${n}`);
+        if (n === 0) throw new Error('recv returned 0: the peer closed');
         return n;
       });
       if (result === WOULD_BLOCK) return;
@@ -136,9 +135,9 @@ class Bench {
     const deadline = performance.now() + EVENT_TIMEOUT_MS;
     for (;;) {
       const n = ws2_32.recv(this.control.server, this.#scratch, this.#scratch.length, 0);
-      if (n > 0) received += n;
-      else if (n === -WSAEWOULDBLOCK && received > 0) return;
-      else if (n !== -WSAEWOULDBLOCK) throw new Error(`recv returned ${n}`);
+      if (n === 0) throw new Error('recv returned 0: the peer closed');
+      if (n !== WOULD_BLOCK) received += n;
+      else if (received > 0) return;
       if (performance.now() > deadline) throw new Error(`no data within ${EVENT_TIMEOUT_MS} ms`);
     }
   }

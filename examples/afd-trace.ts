@@ -1,6 +1,7 @@
 // The raw AFD trace: a listening socket and an accepted connection polled through
 // \Device\Afd\Mio, printing every readiness report the driver sends to the completion port.
 import { connect } from 'node:net';
+import { WOULD_BLOCK } from '../src/core/would-block.js';
 import { Afd } from '../src/sys/windows/afd.js';
 import {
   AFD_KNOWN_EVENTS,
@@ -108,16 +109,17 @@ while (!done) {
     if (entry.name === 'listener' && events & AFD_POLL_ACCEPT) {
       const peer = Buffer.alloc(128);
       const accepted = ws2_32.accept(listener, peer, new Int32Array([peer.length]));
-      if (accepted.error !== 0) throw new Error(`accept failed: ${accepted.error}`);
+      // AFD reported a connection waiting, so this accept cannot block.
+      if (accepted === WOULD_BLOCK) throw new Error('accept would block after AFD_POLL_ACCEPT');
       const from = decodeSocketAddress(peer);
       trace(`listener: accepted ${from.address}:${from.port}`);
-      watch('connection', accepted.socket, AFD_KNOWN_EVENTS & ~AFD_POLL_LOCAL_CLOSE & ~AFD_POLL_SEND);
+      watch('connection', accepted, AFD_KNOWN_EVENTS & ~AFD_POLL_LOCAL_CLOSE & ~AFD_POLL_SEND);
       continue;
     }
     if (entry.name === 'connection') {
       const buffer = Buffer.alloc(65536);
-      let n: number;
-      while ((n = ws2_32.recv(entry.socket, buffer, buffer.length, 0)) > 0) trace(`connection: recv ${n} bytes ${JSON.stringify(buffer.toString('utf8', 0, n))}`);
+      let n: number | typeof WOULD_BLOCK;
+      while ((n = ws2_32.recv(entry.socket, buffer, buffer.length, 0)) !== WOULD_BLOCK && n > 0) trace(`connection: recv ${n} bytes ${JSON.stringify(buffer.toString('utf8', 0, n))}`);
       if (n === 0) {
         trace('connection: recv 0 bytes: the peer closed its side');
         done = true;

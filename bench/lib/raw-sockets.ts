@@ -1,7 +1,8 @@
 // Raw Winsock sockets for the benchmarks: what a native library would hand out, and what the
 // selector sees without any src/net layer on top. Everything stays on 127.0.0.1.
-import { AF_INET, FIONBIO, IPPROTO_TCP, SOCK_STREAM, WSA_FLAG_NO_HANDLE_INHERIT, WSA_FLAG_OVERLAPPED, WSAEWOULDBLOCK, ws2_32 } from '../../src/sys/windows/ffi/index.js';
+import { AF_INET, FIONBIO, IPPROTO_TCP, SOCK_STREAM, WSA_FLAG_NO_HANDLE_INHERIT, WSA_FLAG_OVERLAPPED, ws2_32 } from '../../src/sys/windows/ffi/index.js';
 import { decodeSocketAddress, encodeSocketAddress } from '../../src/sys/windows/sockaddr.js';
+import { WOULD_BLOCK } from '../../src/core/would-block.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -32,11 +33,10 @@ const peerLength = new Int32Array(1);
 /** Accepts one pending connection; undefined on WouldBlock. */
 export function acceptOne(listener: bigint): bigint | undefined {
   peerLength[0] = peerAddress.length;
-  const result = ws2_32.accept(listener, peerAddress, peerLength);
-  if (result.error === WSAEWOULDBLOCK) return undefined;
-  if (result.error !== 0) throw new Error(`accept failed with WSA error ${result.error}`);
-  ws2_32.ioctlSocket(result.socket, FIONBIO, 1);
-  return result.socket;
+  const accepted = ws2_32.accept(listener, peerAddress, peerLength);
+  if (accepted === WOULD_BLOCK) return undefined;
+  ws2_32.ioctlSocket(accepted, FIONBIO, 1);
+  return accepted;
 }
 
 /**
@@ -52,8 +52,8 @@ export function connectedPairs(count: number): { client: bigint; server: bigint 
     for (let i = 0; i < count; i++) {
       const client = tcpSocket();
       clients.push(client);
-      const error = ws2_32.connect(client, target);
-      if (error !== 0 && error !== WSAEWOULDBLOCK) throw new Error(`connect failed with WSA error ${error}`);
+      // Returns at once (WOULD_BLOCK) or throws the failure.
+      ws2_32.connect(client, target);
       // Keep the backlog short: accept whatever is ready as we go.
       for (let accepted = acceptOne(listener.socket); accepted !== undefined; accepted = acceptOne(listener.socket)) servers.push(accepted);
     }

@@ -1,4 +1,5 @@
 // AFD must be polled with the base provider's socket, not a layered (LSP) wrapper of it.
+import { SystemError } from '../../core/errors.js';
 import { SIO_BASE_HANDLE, SIO_BSP_HANDLE, SIO_BSP_HANDLE_POLL, SIO_BSP_HANDLE_SELECT, SOL_SOCKET, SO_TYPE, win32Error, ws2_32 } from './ffi/index.js';
 
 // Some layered providers refuse SIO_BASE_HANDLE but still answer the older queries.
@@ -10,12 +11,21 @@ export function baseSocketOf(socket: bigint): bigint {
   // with ENOTSOCK, on both; otherwise the first AFD poll would silently drop the registration.
   ws2_32.getSockOptInt(socket, SOL_SOCKET, SO_TYPE);
   const out = Buffer.alloc(8);
-  const error = ws2_32.wsaIoctlRaw(socket, SIO_BASE_HANDLE, null, out);
-  if (error === 0) return out.readBigUInt64LE(0);
+  let baseError: unknown;
+  try {
+    ws2_32.wsaIoctl(socket, SIO_BASE_HANDLE, null, out);
+    return out.readBigUInt64LE(0);
+  } catch (error) {
+    baseError = error;
+  }
   for (const query of fallbackQueries) {
-    if (ws2_32.wsaIoctlRaw(socket, query, null, out) !== 0) continue;
+    try {
+      ws2_32.wsaIoctl(socket, query, null, out);
+    } catch {
+      continue;
+    }
     const candidate = out.readBigUInt64LE(0);
     if (candidate !== socket) return candidate;
   }
-  throw win32Error('WSAIoctl', error, '(SIO_BASE_HANDLE)');
+  throw baseError instanceof SystemError ? win32Error('WSAIoctl', baseError.osCode, '(SIO_BASE_HANDLE)') : baseError;
 }

@@ -1,6 +1,6 @@
 // Winsock sockets the way mio makes them: overlapped-capable (AFD needs it), non-blocking,
 // never inherited by child processes.
-import type { SystemError } from '../../core/errors.js';
+import { SystemError } from '../../core/errors.js';
 import {
   AF_INET,
   AF_INET6,
@@ -78,6 +78,11 @@ export function socketError(syscall: string, wsaError: number, endpoint?: Endpoi
     error.port = endpoint.port;
   }
   return error;
+}
+
+/** `error` again, naming `endpoint` when it is a Winsock failure and an endpoint is known. */
+export function addressed(error: unknown, endpoint: Endpoint | undefined): unknown {
+  return endpoint !== undefined && error instanceof SystemError ? socketError(error.syscall, error.osCode, endpoint) : error;
 }
 
 export function localEndpoint(socket: bigint): Endpoint {

@@ -3,6 +3,7 @@ import { openSync, writeSync, closeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, InvalidStateError, SystemError } from '../../../src/core/errors.js';
+import { WOULD_BLOCK } from '../../../src/core/would-block.js';
 import { Afd } from '../../../src/sys/windows/afd.js';
 import {
   AFD_POLL_ACCEPT,
@@ -244,7 +245,7 @@ describe('error paths', () => {
     const socket = tcpSocket();
     try {
       const started = ws2_32.connect(socket, encodeSocketAddress('127.0.0.1', listener.port));
-      expect(started).toBe(10035);
+      expect(started).toBe(WOULD_BLOCK);
       // SO_ERROR carries the outcome once the attempt is over.
       let error = 0;
       for (let i = 0; i < 200 && error === 0; i++) {

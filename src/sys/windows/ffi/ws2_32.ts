@@ -1,7 +1,9 @@
-// ws2_32.dll: Winsock. Hot-path calls (recv, send, accept, connect) return the WSA error
-// instead of throwing, so would-block costs no exception.
+// ws2_32.dll: Winsock. One convention for every caller: a call returns its result, returns
+// WOULD_BLOCK when a non-blocking socket cannot proceed (no exception on the hot path), or throws
+// a SystemError carrying the WSA code (`osCode`).
+import { WOULD_BLOCK, type WouldBlock } from '../../../core/would-block.js';
 import { bindLibrary } from './koffi-loader.js';
-import { INVALID_SOCKET, SOCKET_ERROR } from './constants.js';
+import { INVALID_SOCKET, SOCKET_ERROR, WSAEWOULDBLOCK } from './constants.js';
 import { WSADATA } from './structs.js';
 import { toAddress, win32Error } from './win-error.js';
 
@@ -44,6 +46,14 @@ function check(syscall: string, result: number): void {
   if (result === SOCKET_ERROR) fail(syscall);
 }
 
+/** A non-blocking call's outcome: its count, WOULD_BLOCK, or the thrown error. */
+function nonBlocking(syscall: string, result: number, value: number): number | WouldBlock {
+  if (result !== SOCKET_ERROR) return value;
+  const error = wsaGetLastError();
+  if (error === WSAEWOULDBLOCK) return WOULD_BLOCK;
+  throw win32Error(syscall, error);
+}
+
 let started = false;
 
 /** Initializes Winsock 2.2 once per thread. */
@@ -74,57 +84,58 @@ export function listen(socket: bigint, backlog: number): void {
   check('listen', ws2_32().listen(socket, backlog) as number);
 }
 
-export type SocketResult = { socket: bigint; error: 0 } | { socket: 0n; error: number };
-
 /** Accepts one connection, writing the peer address into `address` (a sockaddr_storage). */
-export function accept(socket: bigint, address: Buffer, addressLength: Int32Array): SocketResult {
+export function accept(socket: bigint, address: Buffer, addressLength: Int32Array): bigint | WouldBlock {
   const accepted = toAddress(ws2_32().accept(socket, address, addressLength));
-  if (accepted === INVALID_SOCKET) return { socket: 0n, error: wsaGetLastError() };
-  return { socket: accepted, error: 0 };
+  if (accepted !== INVALID_SOCKET) return accepted;
+  const error = wsaGetLastError();
+  if (error === WSAEWOULDBLOCK) return WOULD_BLOCK;
+  throw win32Error('accept', error);
 }
 
-/** 0 when connected, otherwise the WSA error (WSAEWOULDBLOCK while a non-blocking connect runs). */
-export function connect(socket: bigint, address: Buffer): number {
-  return (ws2_32().connect(socket, address, address.length) as number) === SOCKET_ERROR ? wsaGetLastError() : 0;
+/** Connects; WOULD_BLOCK while a non-blocking connect is under way. */
+export function connect(socket: bigint, address: Buffer): void | WouldBlock {
+  const result = ws2_32().connect(socket, address, address.length) as number;
+  if (nonBlocking('connect', result, 0) === WOULD_BLOCK) return WOULD_BLOCK;
 }
 
-/** Bytes received (0 at EOF), or the negated WSA error. */
-export function recv(socket: bigint, buffer: Uint8Array | bigint, length: number, flags: number): number {
+/** Bytes received (0 at EOF). */
+export function recv(socket: bigint, buffer: Uint8Array | bigint, length: number, flags: number): number | WouldBlock {
   const n = ws2_32().recv(socket, buffer, length, flags) as number;
-  return n === SOCKET_ERROR ? -wsaGetLastError() : n;
+  return nonBlocking('recv', n, n);
 }
 
-/** Bytes sent, or the negated WSA error. */
-export function send(socket: bigint, buffer: Uint8Array | bigint, length: number, flags: number): number {
+/** Bytes sent. */
+export function send(socket: bigint, buffer: Uint8Array | bigint, length: number, flags: number): number | WouldBlock {
   const n = ws2_32().send(socket, buffer, length, flags) as number;
-  return n === SOCKET_ERROR ? -wsaGetLastError() : n;
+  return nonBlocking('send', n, n);
 }
 
-/** Bytes received, or the negated WSA error; the sender's address goes to `from`. */
-export function recvFrom(socket: bigint, buffer: Uint8Array, length: number, flags: number, from: Buffer, fromLength: Int32Array): number {
+/** Bytes received; the sender's address goes to `from`. */
+export function recvFrom(socket: bigint, buffer: Uint8Array, length: number, flags: number, from: Buffer, fromLength: Int32Array): number | WouldBlock {
   const n = ws2_32().recvfrom(socket, buffer, length, flags, from, fromLength) as number;
-  return n === SOCKET_ERROR ? -wsaGetLastError() : n;
+  return nonBlocking('recvfrom', n, n);
 }
 
-/** Bytes sent, or the negated WSA error. */
-export function sendTo(socket: bigint, buffer: Uint8Array, length: number, flags: number, to: Buffer): number {
+/** Bytes sent. */
+export function sendTo(socket: bigint, buffer: Uint8Array, length: number, flags: number, to: Buffer): number | WouldBlock {
   const n = ws2_32().sendto(socket, buffer, length, flags, to, to.length) as number;
-  return n === SOCKET_ERROR ? -wsaGetLastError() : n;
+  return nonBlocking('sendto', n, n);
 }
 
-/** Scatter read into a WSABUF array at `buffers`; bytes received or the negated WSA error. */
-export function wsaRecv(socket: bigint, buffers: bigint, count: number, flags: number): number {
+/** Scatter read into a WSABUF array at `buffers`; bytes received. */
+export function wsaRecv(socket: bigint, buffers: bigint, count: number, flags: number): number | WouldBlock {
   const received = new Uint32Array(1);
   const flagsInOut = new Uint32Array([flags]);
   const result = ws2_32().WSARecv(socket, buffers, count, received, flagsInOut, null, null) as number;
-  return result === SOCKET_ERROR ? -wsaGetLastError() : (received[0] ?? 0);
+  return nonBlocking('WSARecv', result, received[0] ?? 0);
 }
 
-/** Gather write from a WSABUF array at `buffers`; bytes sent or the negated WSA error. */
-export function wsaSend(socket: bigint, buffers: bigint, count: number, flags: number): number {
+/** Gather write from a WSABUF array at `buffers`; bytes sent. */
+export function wsaSend(socket: bigint, buffers: bigint, count: number, flags: number): number | WouldBlock {
   const sent = new Uint32Array(1);
   const result = ws2_32().WSASend(socket, buffers, count, sent, flags, null, null) as number;
-  return result === SOCKET_ERROR ? -wsaGetLastError() : (sent[0] ?? 0);
+  return nonBlocking('WSASend', result, sent[0] ?? 0);
 }
 
 export function shutdown(socket: bigint, how: number): void {
@@ -181,11 +192,4 @@ export function wsaIoctl(socket: bigint, code: number, input: Buffer | null, out
   const result = ws2_32().WSAIoctl(socket, code, input, input?.length ?? 0, output, output?.length ?? 0, returned, null, null) as number;
   check('WSAIoctl', result);
   return returned[0] ?? 0;
-}
-
-/** WSAIoctl's outcome as a raw WSA error (0 on success), for probes that expect failures. */
-export function wsaIoctlRaw(socket: bigint, code: number, input: Buffer | null, output: Buffer | null): number {
-  const returned = new Uint32Array(1);
-  const result = ws2_32().WSAIoctl(socket, code, input, input?.length ?? 0, output, output?.length ?? 0, returned, null, null) as number;
-  return result === SOCKET_ERROR ? wsaGetLastError() : 0;
 }
