@@ -8,10 +8,7 @@
 // complete through that Poll's completion port, and a handle can be bound to one port for its
 // lifetime (deregister and register again with the same Poll is fine; another Poll is not).
 import { InvalidArgumentError, type SystemError } from '../core/errors.js';
-import type { Interest } from '../core/interest.js';
-import { selectorOf, type Registry } from '../poll/registry.js';
-import type { Source } from '../poll/source.js';
-import type { Token } from '../core/token.js';
+import { RegisteredSource, type SelectorRegistration } from '../poll/registered-source.js';
 import type { WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
 import { pipeClosedError, WindowsNamedPipe, type PipeMode } from '../sys/windows/named-pipe.js';
@@ -91,12 +88,13 @@ function checkBuffer(name: string, buffer: unknown): Uint8Array {
   return buffer;
 }
 
-export class NamedPipe implements Source, Disposable {
+export class NamedPipe extends RegisteredSource implements Disposable {
   /** The pipe's name, `\\.\pipe\...`. */
   readonly name: string;
   readonly #pipe: WindowsNamedPipe;
 
   private constructor(name: string, pipe: WindowsNamedPipe) {
+    super();
     this.name = name;
     this.#pipe = pipe;
   }
@@ -198,19 +196,9 @@ export class NamedPipe implements Source, Disposable {
     this.close();
   }
 
-  register(registry: Registry, token: Token, interest: Interest): void {
+  protected openRegistration(): SelectorRegistration {
     this.#assertOpen();
-    this.#pipe.register(selectorOf(registry), token, interest);
-  }
-
-  reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.#assertOpen();
-    this.#pipe.reregister(selectorOf(registry), token, interest);
-  }
-
-  deregister(registry: Registry): void {
-    this.#assertOpen();
-    this.#pipe.deregister(selectorOf(registry));
+    return this.#pipe;
   }
 
   #assertOpen(): void {

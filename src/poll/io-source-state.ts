@@ -5,11 +5,17 @@ import { Interest } from '../core/interest.js';
 import type { Selector, SocketRegistration } from '../core/selector.js';
 import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
+import type { SelectorRegistration } from './registered-source.js';
 
-export class IoSourceState {
+export class IoSourceState implements SelectorRegistration {
+  readonly #socket: bigint;
   #selector: Selector | undefined;
   #registration: SocketRegistration | undefined;
   #interest: Interest | undefined;
+
+  constructor(socket: bigint) {
+    this.#socket = socket;
+  }
 
   get registered(): boolean {
     return this.#registration !== undefined && this.#selector?.closed === false;
@@ -28,9 +34,9 @@ export class IoSourceState {
     return this.#interest;
   }
 
-  register(selector: Selector, socket: bigint, token: Token, interest: Interest): void {
+  register(selector: Selector, token: Token, interest: Interest): void {
     if (this.registered) throw new InvalidStateError('ERR_ALREADY_REGISTERED', 'the source is already registered with a Poll');
-    this.#registration = selector.registerSocket(socket, token, interest);
+    this.#registration = selector.registerSocket(this.#socket, token, interest);
     this.#selector = selector;
     this.#interest = interest;
   }

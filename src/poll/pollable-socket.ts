@@ -1,28 +1,28 @@
-// A socket a Poll can watch (mio's IoSource, tokio's PollEvented): the register / reregister /
-// deregister trio and the re-arm after WouldBlock, written once for IoSource and for the net
-// types (TcpListener, TcpStream, UdpSocket), which extend it.
+// A socket a Poll can watch (mio's IoSource, tokio's PollEvented): its registration
+// (RegisteredSource over an IoSourceState) and the re-arm after WouldBlock, written once for
+// IoSource and for the net types (TcpListener, TcpStream, UdpSocket), which extend it.
 import { InvalidStateError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
-import type { Token } from '../core/token.js';
 import type { WouldBlock } from '../core/would-block.js';
 import { IoSourceState } from './io-source-state.js';
-import { selectorOf, type Registry } from './registry.js';
-import type { Source } from './source.js';
+import { RegisteredSource, type SelectorRegistration } from './registered-source.js';
 
-export abstract class PollableSocket implements Source {
-  readonly #state = new IoSourceState();
+export abstract class PollableSocket extends RegisteredSource {
+  readonly #state: IoSourceState;
   readonly #kind: string;
   #socket: bigint;
 
   /** `kind` names the source in the error a released one throws. */
   protected constructor(socket: bigint, kind: string) {
+    super();
     this.#socket = socket;
+    this.#state = new IoSourceState(socket);
     this.#kind = kind;
   }
 
   /** The raw SOCKET; throws once released. */
   protected get handle(): bigint {
-    if (this.#socket === 0n) throw new InvalidStateError('ERR_SOCKET_CLOSED', `the ${this.#kind} is closed`);
+    if (this.#socket === 0n) throw this.#closedError();
     return this.#socket;
   }
 
@@ -39,18 +39,10 @@ export abstract class PollableSocket implements Source {
     return this.#state.seenReadiness;
   }
 
-  register(registry: Registry, token: Token, interest: Interest): void {
-    this.#state.register(selectorOf(registry), this.handle, token, interest);
-  }
-
-  reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.#assertHeld();
-    this.#state.reregister(selectorOf(registry), token, interest);
-  }
-
-  deregister(registry: Registry): void {
-    this.#assertHeld();
-    this.#state.deregister(selectorOf(registry));
+  protected openRegistration(): SelectorRegistration {
+    // A released source says so, rather than "not registered".
+    if (this.#socket === 0n) throw this.#closedError();
+    return this.#state;
   }
 
   /** Runs a non-blocking call; WouldBlock re-arms `direction` (edge triggering). */
@@ -71,8 +63,7 @@ export abstract class PollableSocket implements Source {
     return socket;
   }
 
-  // A released source says so, rather than "not registered".
-  #assertHeld(): void {
-    if (this.#socket === 0n) throw new InvalidStateError('ERR_SOCKET_CLOSED', `the ${this.#kind} is closed`);
+  #closedError(): InvalidStateError {
+    return new InvalidStateError('ERR_SOCKET_CLOSED', `the ${this.#kind} is closed`);
   }
 }
