@@ -1,8 +1,6 @@
 // NamedPipe as a Node Duplex. Pipes have no half-close: end() flushes the write in flight and
 // finishes, and the pipe closes with the stream.
-import type { Interest } from '../core/interest.js';
-import type { Registry } from '../poll/registry.js';
-import type { Token } from '../core/token.js';
+import { SourceWrapper } from '../poll/source-wrapper.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { NamedPipe, type NamedPipeOptions } from '../net/named-pipe.js';
 import { IdleTimer } from './idle-timer.js';
@@ -17,11 +15,13 @@ const EMPTY = new Uint8Array(0);
 export const PIPE_EOF_QUIET_MS = 250;
 
 /** Adapts a NamedPipe to the channel contract SourceDuplex drives. */
-export class PipeChannel implements ByteChannel {
+export class PipeChannel extends SourceWrapper implements ByteChannel {
   constructor(
     readonly pipe: NamedPipe,
     readonly onShutdown: () => void = () => undefined,
-  ) {}
+  ) {
+    super(pipe);
+  }
   read(buffer: Uint8Array): number | WouldBlock {
     return this.pipe.read(buffer);
   }
@@ -40,15 +40,6 @@ export class PipeChannel implements ByteChannel {
   }
   close(): void {
     this.pipe.close();
-  }
-  register(registry: Registry, token: Token, interest: Interest): void {
-    this.pipe.register(registry, token, interest);
-  }
-  reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.pipe.reregister(registry, token, interest);
-  }
-  deregister(registry: Registry): void {
-    this.pipe.deregister(registry);
   }
 }
 

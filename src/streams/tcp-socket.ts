@@ -1,15 +1,15 @@
 // TcpStream as a Node Duplex (see SourceDuplex for the backpressure contract).
-import type { Interest } from '../core/interest.js';
-import type { Registry } from '../poll/registry.js';
-import type { Token } from '../core/token.js';
+import { SourceWrapper } from '../poll/source-wrapper.js';
 import type { WouldBlock } from '../core/would-block.js';
 import type { AddressInput, SocketAddress } from '../net/address.js';
 import { TcpStream } from '../net/tcp-stream.js';
 import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './source-duplex.js';
 
 /** Adapts a TcpStream to the channel contract SourceDuplex drives. */
-export class TcpChannel implements ByteChannel {
-  constructor(readonly stream: TcpStream) {}
+export class TcpChannel extends SourceWrapper implements ByteChannel {
+  constructor(readonly stream: TcpStream) {
+    super(stream);
+  }
   read(buffer: Uint8Array): number | WouldBlock {
     return this.stream.read(buffer);
   }
@@ -24,15 +24,6 @@ export class TcpChannel implements ByteChannel {
   }
   close(): void {
     this.stream.close();
-  }
-  register(registry: Registry, token: Token, interest: Interest): void {
-    this.stream.register(registry, token, interest);
-  }
-  reregister(registry: Registry, token: Token, interest: Interest): void {
-    this.stream.reregister(registry, token, interest);
-  }
-  deregister(registry: Registry): void {
-    this.stream.deregister(registry);
   }
 }
 
