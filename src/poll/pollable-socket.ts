@@ -1,7 +1,7 @@
 // A socket a Poll can watch (mio's IoSource, tokio's PollEvented): its registration
 // (RegisteredSource over an IoSourceState) and the re-arm after WouldBlock, written once for
 // IoSource and for the net types (TcpListener, TcpStream, UdpSocket), which extend it.
-import { InvalidStateError } from '../core/errors.js';
+import { SocketClosedError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
 import type { WouldBlock } from '../core/would-block.js';
 import { IoSourceState } from './io-source-state.js';
@@ -63,7 +63,7 @@ export abstract class PollableSocket extends RegisteredSource {
     return socket;
   }
 
-  #closedError(): InvalidStateError {
-    return new InvalidStateError('ERR_SOCKET_CLOSED', `the ${this.#kind} is closed`);
+  #closedError(): SocketClosedError {
+    return new SocketClosedError(`the ${this.#kind} is closed`);
   }
 }
