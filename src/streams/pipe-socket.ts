@@ -8,7 +8,6 @@ import { NamedPipe, type NamedPipeOptions } from '../net/named-pipe.js';
 import { IdleTimer } from './idle-timer.js';
 import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './source-duplex.js';
 
-const EMPTY = new Uint8Array(0);
 /**
  * After end(), a pipe closes once its peer has been quiet this long: closing is the only way a
  * pipe's peer learns that we are done. libuv waits 50 ms; a peer answering from an event loop
@@ -29,11 +28,13 @@ export class PipeChannel implements ByteChannel {
     return this.pipe.write(buffer);
   }
   shutdownWrite(): void {
+    const failed = this.pipe.closed ? undefined : this.pipe.takeWriteError();
+    if (failed !== undefined) throw failed;
     // A pipe cannot close one direction: the socket closes the whole pipe once the peer is quiet.
     this.onShutdown();
   }
-  drained(): boolean {
-    return this.pipe.closed || this.pipe.write(EMPTY) !== WOULD_BLOCK;
+  writeInFlight(): boolean {
+    return this.pipe.writeInFlight();
   }
   takeError(): Error | undefined {
     return this.pipe.closed ? undefined : this.pipe.takeError();

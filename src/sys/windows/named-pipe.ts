@@ -217,6 +217,11 @@ export class WindowsNamedPipe implements CompletionOwner {
     return this.#writer.write(source);
   }
 
+  /** The failure of the last write in flight, once (the next write() would throw it otherwise). */
+  takeWriteError(): SystemError | undefined {
+    return this.#writer.takeError();
+  }
+
   /** The error of a failed connect, once. */
   takeError(): SystemError | undefined {
     const error = this.#connectError;
