@@ -12,7 +12,7 @@ import type { SocketAddress } from '../net/address.js';
 import type { NamedPipe } from '../net/named-pipe.js';
 import type { TcpStream } from '../net/tcp-stream.js';
 import { IdleTimer } from '../streams/idle-timer.js';
-import { openPipeClient, PIPE_EOF_QUIET_MS, PipeChannel, PipeSocket } from '../streams/pipe-socket.js';
+import { openPipeClient, PipeChannel, PipeSocket } from '../streams/pipe-socket.js';
 import { TcpSocket } from '../streams/tcp-socket.js';
 import { endedByPeer, missingOneOfArgs, netSystemError, outOfRange, socketClosed, socketClosedBeforeConnection, transferError, connectError } from './net-errors.js';
 import { TcpConnect, type ConnectTarget } from './net-socket-connect.js';
@@ -68,7 +68,6 @@ export class Socket extends TcpSocket {
   });
   #peerEnded = false;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
-  readonly #pipeEof = new IdleTimer(() => this.endReadable());
 
   constructor(options: SocketOptions = {}, stream?: TcpStream) {
     // A file descriptor or a libuv handle (node's own stdio sockets among them) is node:net's
@@ -83,7 +82,6 @@ export class Socket extends TcpSocket {
     this.on('close', () => {
       this.#closeEmitted = true;
       this.#idle.clear();
-      this.#pipeEof.clear();
     });
     // net's own half-open policy (allowHalfOpen may change after construction): once the peer
     // has ended, end our side too; 'close' follows when both are done.
@@ -167,7 +165,6 @@ export class Socket extends TcpSocket {
     this.#local = undefined;
     this.#target = undefined;
     this.autoSelectFamilyAttemptedAddresses = undefined;
-    this.#pipeEof.set(0);
   }
 
   #connectPipe(path: string): void {
@@ -183,7 +180,7 @@ export class Socket extends TcpSocket {
           return;
         }
         this.#pipe = pipe;
-        this.attach(new PipeChannel(pipe, () => this.#pipeEof.set(PIPE_EOF_QUIET_MS)), true);
+        this.attach(new PipeChannel(pipe, () => this.endReadable()), true);
         // Opening a client end is synchronous: it is connected already.
         this.markConnected();
       });
@@ -301,7 +298,6 @@ export class Socket extends TcpSocket {
 
   protected override onActivity(): void {
     this.#idle.touch();
-    if (this.#pipe !== undefined) this.#pipeEof.touch();
   }
 
   override ref(): this {

@@ -15,14 +15,24 @@ import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './sour
  */
 export const PIPE_EOF_QUIET_MS = 250;
 
-/** Adapts a NamedPipe to the channel contract SourceDuplex drives. */
+/**
+ * Adapts a NamedPipe to the channel contract SourceDuplex drives. A pipe cannot close one
+ * direction: after shutdownWrite() the channel calls `peerQuiet` once the peer has sent nothing
+ * for PIPE_EOF_QUIET_MS, and the stream ends (and closes the whole pipe).
+ */
 export class PipeChannel implements ByteChannel {
+  readonly #quiet: IdleTimer;
+
   constructor(
     readonly pipe: NamedPipe,
-    readonly onShutdown: () => void = () => undefined,
-  ) {}
+    peerQuiet: () => void = () => undefined,
+  ) {
+    this.#quiet = new IdleTimer(peerQuiet);
+  }
   read(buffer: Uint8Array): number | WouldBlock {
-    return this.pipe.read(buffer);
+    const n = this.pipe.read(buffer);
+    if (n !== WOULD_BLOCK && n > 0) this.#quiet.touch();
+    return n;
   }
   write(buffer: Uint8Array): number | WouldBlock {
     return this.pipe.write(buffer);
@@ -30,8 +40,7 @@ export class PipeChannel implements ByteChannel {
   shutdownWrite(): void {
     const failed = this.pipe.closed ? undefined : this.pipe.takeWriteError();
     if (failed !== undefined) throw failed;
-    // A pipe cannot close one direction: the socket closes the whole pipe once the peer is quiet.
-    this.onShutdown();
+    this.#quiet.set(PIPE_EOF_QUIET_MS);
   }
   writeInFlight(): boolean {
     return this.pipe.writeInFlight();
@@ -40,6 +49,7 @@ export class PipeChannel implements ByteChannel {
     return this.pipe.closed ? undefined : this.pipe.takeError();
   }
   close(): void {
+    this.#quiet.clear();
     this.pipe.close();
   }
   register(registry: Registry, token: Token, interest: Interest): void {
@@ -87,14 +97,11 @@ export function openPipeClient(
 export class PipeSocket extends SourceDuplex {
   #pipe: NamedPipe | undefined;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
-  // After end(), the pipe closes once the peer has been quiet for PIPE_EOF_QUIET_MS.
-  readonly #eof = new IdleTimer(() => this.endReadable());
 
   constructor(options: SourceDuplexOptions = {}) {
     super(options);
     this.once('close', () => {
       this.#idle.clear();
-      this.#eof.clear();
     });
   }
 
@@ -186,12 +193,11 @@ export class PipeSocket extends SourceDuplex {
 
   protected override onActivity(): void {
     this.#idle.touch();
-    this.#eof.touch();
   }
 
   #adopt(pipe: NamedPipe, connecting: boolean): void {
     this.#pipe = pipe;
-    this.attach(new PipeChannel(pipe, () => this.#eof.set(PIPE_EOF_QUIET_MS)), connecting);
+    this.attach(new PipeChannel(pipe, () => this.endReadable()), connecting);
   }
 
   protected override onConnected(): void {
