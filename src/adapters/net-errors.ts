@@ -2,6 +2,7 @@
 // class as `name` (RangeError, TypeError, Error) and the same wording, so code (and Node's own
 // tests) that match on them keep working when net is swapped for mio-ts/net.
 import { getSystemErrorMap, inspect } from 'node:util';
+import { SystemError } from '../core/errors.js';
 
 /** An error with node's `code`; `name` stays the base class's, as node's own errors. */
 function withCode<E extends Error>(error: E, code: string): E & { code: string } {
@@ -128,4 +129,22 @@ export function netSystemError(syscall: string, code: string, address?: string, 
   if (address !== undefined) error.address = address;
   if (port !== undefined && port > 0) error.port = port;
   return error;
+}
+
+const READ_CALLS = new Set(['recv', 'WSARecv', 'ReadFile']);
+const WRITE_CALLS = new Set(['send', 'WSASend', 'WriteFile']);
+
+/** A failed read or write as net names it: "read ECONNRESET", "write EPIPE". */
+export function transferError(error: Error): Error {
+  if (!(error instanceof SystemError)) return error;
+  const syscall = READ_CALLS.has(error.syscall) ? 'read' : WRITE_CALLS.has(error.syscall) ? 'write' : undefined;
+  return syscall === undefined ? error : netSystemError(syscall, error.code, undefined, undefined, error.errno);
+}
+
+/** Errors of a connection attempt in node's shape ("connect ECONNREFUSED 127.0.0.1:80"). */
+export function connectError(error: unknown, target: { address: string; port: number } | undefined): Error {
+  if (!(error instanceof SystemError)) return error as Error;
+  const address = error.address ?? target?.address ?? '';
+  const port = error.port ?? target?.port;
+  return netSystemError(error.syscall, error.code, address, port, error.errno);
 }

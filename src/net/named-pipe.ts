@@ -168,12 +168,26 @@ export class NamedPipe extends RegisteredSource implements Disposable {
   /**
    * Takes all of `buffer` (it is copied) and returns its length, or WOULD_BLOCK while the previous
    * write is still in flight (WRITABLE fires when it is done). An error of a write in flight, such
-   * as EPIPE when the peer went away, is thrown by the next write. An empty write returns 0, or
-   * WOULD_BLOCK while a write is in flight: a cheap way to ask whether everything was sent.
+   * as EPIPE when the peer went away, is thrown by the next write (or taken by takeWriteError()).
+   * An empty write returns 0, or WOULD_BLOCK while a write is in flight (see writeInFlight()).
    */
   write(buffer: Uint8Array): number | WouldBlock {
     this.#assertOpen();
     return this.#pipe.write(checkBuffer('buffer', buffer));
+  }
+
+  /**
+   * True while bytes handed to write() are still on their way (WRITABLE fires when they are
+   * through); false once everything was sent, and on a closed pipe.
+   */
+  writeInFlight(): boolean {
+    return this.#pipe.writeInFlight;
+  }
+
+  /** The failure of the last write in flight (EPIPE when the peer went away), once; undefined if none. */
+  takeWriteError(): SystemError | undefined {
+    this.#assertOpen();
+    return this.#pipe.takeWriteError();
   }
 
   /** Why the last connect failed (reported as an ERROR event), once; undefined when nothing failed. */
@@ -184,7 +198,7 @@ export class NamedPipe extends RegisteredSource implements Disposable {
 
   /**
    * Closes the handle now; idempotent. Like destroy(), it does not wait for a write in flight
-   * (wait for WRITABLE, or an empty write() that returns 0, before closing to be sure the peer
+   * (wait for WRITABLE, or until writeInFlight() says false, before closing to be sure the peer
    * got everything). Native buffers still in the kernel's hands are freed when their
    * operations report back, or when the Poll closes.
    */

@@ -6,7 +6,6 @@ import { NamedPipe, type NamedPipeOptions } from '../net/named-pipe.js';
 import { IdleTimer } from './idle-timer.js';
 import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './source-duplex.js';
 
-const EMPTY = new Uint8Array(0);
 /**
  * After end(), a pipe closes once its peer has been quiet this long: closing is the only way a
  * pipe's peer learns that we are done. libuv waits 50 ms; a peer answering from an event loop
@@ -14,31 +13,42 @@ const EMPTY = new Uint8Array(0);
  */
 export const PIPE_EOF_QUIET_MS = 250;
 
-/** Adapts a NamedPipe to the channel contract SourceDuplex drives. */
+/**
+ * Adapts a NamedPipe to the channel contract SourceDuplex drives. A pipe cannot close one
+ * direction: after shutdownWrite() the channel calls `peerQuiet` once the peer has sent nothing
+ * for PIPE_EOF_QUIET_MS, and the stream ends (and closes the whole pipe).
+ */
 export class PipeChannel extends SourceWrapper implements ByteChannel {
+  readonly #quiet: IdleTimer;
+
   constructor(
     readonly pipe: NamedPipe,
-    readonly onShutdown: () => void = () => undefined,
+    peerQuiet: () => void = () => undefined,
   ) {
     super(pipe);
+    this.#quiet = new IdleTimer(peerQuiet);
   }
   read(buffer: Uint8Array): number | WouldBlock {
-    return this.pipe.read(buffer);
+    const n = this.pipe.read(buffer);
+    if (n !== WOULD_BLOCK && n > 0) this.#quiet.touch();
+    return n;
   }
   write(buffer: Uint8Array): number | WouldBlock {
     return this.pipe.write(buffer);
   }
   shutdownWrite(): void {
-    // A pipe cannot close one direction: the socket closes the whole pipe once the peer is quiet.
-    this.onShutdown();
+    const failed = this.pipe.closed ? undefined : this.pipe.takeWriteError();
+    if (failed !== undefined) throw failed;
+    this.#quiet.set(PIPE_EOF_QUIET_MS);
   }
-  drained(): boolean {
-    return this.pipe.closed || this.pipe.write(EMPTY) !== WOULD_BLOCK;
+  writeInFlight(): boolean {
+    return this.pipe.writeInFlight();
   }
   takeError(): Error | undefined {
     return this.pipe.closed ? undefined : this.pipe.takeError();
   }
   close(): void {
+    this.#quiet.clear();
     this.pipe.close();
   }
 }
@@ -77,14 +87,11 @@ export function openPipeClient(
 export class PipeSocket extends SourceDuplex {
   #pipe: NamedPipe | undefined;
   readonly #idle = new IdleTimer(() => this.emit('timeout'));
-  // After end(), the pipe closes once the peer has been quiet for PIPE_EOF_QUIET_MS.
-  readonly #eof = new IdleTimer(() => this.endReadable());
 
   constructor(options: SourceDuplexOptions = {}) {
     super(options);
     this.once('close', () => {
       this.#idle.clear();
-      this.#eof.clear();
     });
   }
 
@@ -176,12 +183,11 @@ export class PipeSocket extends SourceDuplex {
 
   protected override onActivity(): void {
     this.#idle.touch();
-    this.#eof.touch();
   }
 
   #adopt(pipe: NamedPipe, connecting: boolean): void {
     this.#pipe = pipe;
-    this.attach(new PipeChannel(pipe, () => this.#eof.set(PIPE_EOF_QUIET_MS)), connecting);
+    this.attach(new PipeChannel(pipe, () => this.endReadable()), connecting);
   }
 
   protected override onConnected(): void {

@@ -16,15 +16,18 @@ import { Driver, type DriverHold } from './driver.js';
 export interface ByteChannel extends Source {
   read(buffer: Uint8Array): number | WouldBlock;
   write(buffer: Uint8Array): number | WouldBlock;
-  /** Half-close: no more writes from this side. */
+  /**
+   * Half-close: no more writes from this side. Throws the failure of a write that failed after
+   * write() took it (a pipe's EPIPE): end() reports it.
+   */
   shutdownWrite(): void;
   /** A pending connect failure (after an error event), if any. */
   takeError(): Error | undefined;
   /**
-   * For channels whose write() only queues (named pipes): false while bytes are still on their
-   * way. end() waits for WRITABLE until it says true, so nothing written is lost.
+   * For channels whose write() only queues (named pipes): true while bytes are still on their
+   * way. end() waits for WRITABLE until it says false, so nothing written is lost.
    */
-  drained?(): boolean;
+  writeInFlight?(): boolean;
   close(): void;
 }
 
@@ -169,8 +172,7 @@ export class SourceDuplex extends Duplex {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.onActivity();
     this.#pendingWrite = { data: chunk, offset: 0, callback };
-    this.#updateRetain();
-    if (this.#channel !== undefined && !this.#connecting) this.#flush();
+    this.#service();
     this.#updateRetain();
   }
 
@@ -180,12 +182,9 @@ export class SourceDuplex extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (this.#channel === undefined || this.#connecting) {
-      this.#pendingFinal = callback;
-      this.#updateRetain();
-      return;
-    }
-    this.#shutdown(callback);
+    this.#pendingFinal = callback;
+    this.#service();
+    this.#updateRetain();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -198,7 +197,6 @@ export class SourceDuplex extends Duplex {
     this.#connecting = false;
     // A socket may connect again after its close (net.Socket#connect): nothing carries over.
     this.#awaitingReadable = false;
-    this.#pendingFinal = undefined;
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
     this.#pendingFinal = undefined;
@@ -220,25 +218,32 @@ export class SourceDuplex extends Duplex {
     return new Error(connecting ? 'the stream was destroyed before it connected' : 'the stream was destroyed before the write finished');
   }
 
-  #shutdown(callback: (error?: Error | null) => void): void {
+  /**
+   * The one place queued write work moves on: the pending write goes out, and once nothing is
+   * left to write (and the channel has nothing in flight) the pending end shuts the write side.
+   * Work queued while connecting waits here until the connect is through; every WRITABLE comes
+   * back here.
+   */
+  #service(): void {
+    const channel = this.#channel;
+    if (channel === undefined || this.#connecting || this.destroyed) return;
+    if (this.#pendingWrite !== undefined && !this.#flush(channel)) return;
+    const final = this.#pendingFinal;
+    // Bytes still on their way: the next WRITABLE brings us back.
+    if (final === undefined || channel.writeInFlight?.() === true) return;
+    this.#pendingFinal = undefined;
     try {
-      if (this.#channel?.drained?.() === false) {
-        // Checked again on the next WRITABLE.
-        this.#pendingFinal = callback;
-        this.#updateRetain();
-        return;
-      }
-      this.#channel?.shutdownWrite();
+      channel.shutdownWrite();
     } catch (error) {
       // A write that failed in flight (EPIPE) surfaces here: it ends the stream with that error.
       this.#updateRetain();
-      callback(error as Error);
+      final(error as Error);
       return;
     }
     this.#updateRetain();
     // The shutdown is done, but 'finish' (and the close that follows) must not run inside the
     // caller's end(): net reports its shutdown request asynchronously.
-    process.nextTick(callback);
+    process.nextTick(final);
   }
 
   #onReadiness(readiness: ReadinessBits): void {
@@ -259,14 +264,7 @@ export class SourceDuplex extends Duplex {
       this.#awaitingReadable = false;
       if (this.#wantRead) this.#readLoop();
     }
-    if ((readiness & (Readiness.WRITABLE | Readiness.WRITE_CLOSED)) !== 0) {
-      if (this.#pendingWrite !== undefined) this.#flush();
-      else if (this.#pendingFinal !== undefined) {
-        const final = this.#pendingFinal;
-        this.#pendingFinal = undefined;
-        this.#shutdown(final);
-      }
-    }
+    if ((readiness & (Readiness.WRITABLE | Readiness.WRITE_CLOSED)) !== 0) this.#service();
   }
 
   /** For channels that connect without a readiness event (a pipe that was already connected). */
@@ -282,15 +280,8 @@ export class SourceDuplex extends Duplex {
       this.onConnected();
     } finally {
       // A throwing 'connect' listener must not stall the socket: the queued work goes on.
-      if (!this.destroyed) {
-        if (this.#pendingWrite !== undefined) this.#flush();
-        if (this.#pendingFinal !== undefined && this.#pendingWrite === undefined) {
-          const final = this.#pendingFinal;
-          this.#pendingFinal = undefined;
-          this.#shutdown(final);
-        }
-        if (this.#wantRead) this.#readLoop();
-      }
+      this.#service();
+      if (!this.destroyed && this.#wantRead) this.#readLoop();
       this.#updateRetain();
     }
   }
@@ -377,15 +368,14 @@ export class SourceDuplex extends Duplex {
     }
   }
 
-  #flush(): void {
-    const channel = this.#channel;
-    const pending = this.#pendingWrite;
-    if (channel === undefined || pending === undefined) return;
+  /** Writes the pending write on: true once it is all written and its callback called. */
+  #flush(channel: ByteChannel): boolean {
+    const pending = this.#pendingWrite as PendingWrite;
     try {
       while (pending.offset < pending.data.length) {
         const n = channel.write(pending.offset === 0 ? pending.data : pending.data.subarray(pending.offset));
         // WouldBlock re-armed WRITABLE: the next event resumes us.
-        if (n === WOULD_BLOCK) return;
+        if (n === WOULD_BLOCK) return false;
         pending.offset += n;
         this.#bytesSent += n;
       }
@@ -393,16 +383,12 @@ export class SourceDuplex extends Duplex {
       this.#pendingWrite = undefined;
       this.#updateRetain();
       pending.callback(error as Error);
-      return;
+      return false;
     }
     this.#pendingWrite = undefined;
     this.#updateRetain();
     pending.callback();
-    if (this.#pendingFinal !== undefined) {
-      const final = this.#pendingFinal;
-      this.#pendingFinal = undefined;
-      this.#shutdown(final);
-    }
+    return true;
   }
 
   /**

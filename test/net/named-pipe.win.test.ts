@@ -515,9 +515,11 @@ describe('NamedPipe: mio win_named_pipe behaviours', () => {
     expect(cli.write(big)).toBe(big.length);
     expect(cli.write(Buffer.from('more'))).toBe(WOULD_BLOCK);
     expect(cli.write(new Uint8Array(0))).toBe(WOULD_BLOCK);
+    expect(cli.writeInFlight()).toBe(true);
     const received = await readExactly(poll, srv, big.length);
     expect(sha256(received)).toBe(sha256(big));
     await nextEvent(poll, (e) => e.token === 1 && e.isWritable());
+    expect(cli.writeInFlight()).toBe(false);
     expect(cli.write(new Uint8Array(0))).toBe(0);
     expect(cli.write(Buffer.from('more'))).toBe(4);
     expect(text(await readExactly(poll, srv, 4))).toBe('more');
@@ -556,6 +558,19 @@ describe('NamedPipe: mio win_named_pipe behaviours', () => {
     const event = await nextEvent(poll, (e) => e.token === 0 && e.isWritable());
     expect(event.isWriteClosed()).toBe(true);
     expect(() => srv.write(Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'EPIPE' }) as Error);
+  });
+
+  it('takeWriteError() hands over the failure of a write in flight, once', async () => {
+    const poll = newPoll();
+    const { server: srv, client: cli } = await connectedPair(poll, { bufferSize: 4096 });
+    expect(srv.takeWriteError()).toBeUndefined();
+    expect(srv.write(Buffer.alloc(1024 * 1024, 1))).toBe(1024 * 1024);
+    expect(srv.writeInFlight()).toBe(true);
+    cli.close();
+    await nextEvent(poll, (e) => e.token === 0 && e.isWritable());
+    expect(srv.writeInFlight()).toBe(false);
+    expect(srv.takeWriteError()).toMatchObject({ code: 'EPIPE', syscall: 'WriteFile' });
+    expect(srv.takeWriteError()).toBeUndefined();
   });
 
   it('a 1 MiB message crosses a 64 KiB pipe intact, in pieces (ERROR_MORE_DATA)', async () => {
