@@ -148,7 +148,16 @@ class Server extends EventEmitter {
       return;
     }
     try {
-      this.#token = this.#driver.add(listener, Interest.READABLE, () => this.#acceptSome());
+      this.#token = this.#driver.add(
+        listener,
+        Interest.READABLE,
+        () => this.#acceptSome(),
+        // The driver can wait no more: nothing will be accepted, so report it and close.
+        (error) => {
+          this.emit('error', error);
+          this.close();
+        },
+      );
     } catch (error) {
       listener.close();
       process.nextTick(() => this.emit('error', error));

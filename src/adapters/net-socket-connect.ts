@@ -239,6 +239,10 @@ export class TcpConnect {
       if (failure !== undefined) next(connectError(failure, target));
       // Connected: the socket takes the stream over; its registration reports WRITABLE at once.
       else socket.adopt(stream);
+    }, (error) => {
+      if (this.#attempt?.stream !== stream) return;
+      this.endAttempt(true);
+      next(error);
     });
     const timer =
       index < addresses.length - 1

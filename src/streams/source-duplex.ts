@@ -128,7 +128,13 @@ export class SourceDuplex extends Duplex {
     this.bytesRead = 0;
     this.#channel = channel;
     this.#connecting = connecting;
-    this.#token = this.driver.add(channel, Interest.READABLE.add(Interest.WRITABLE), (readiness) => this.#onReadiness(readiness));
+    this.#token = this.driver.add(
+      channel,
+      Interest.READABLE.add(Interest.WRITABLE),
+      (readiness) => this.#onReadiness(readiness),
+      // No readiness will come any more: the stream cannot go on (docs/architecture.md, Driver).
+      (error) => this.destroy(error),
+    );
     this.#updateRetain();
   }
 

@@ -8,6 +8,7 @@ import * as mioNet from '../../../../src/adapters/net.js';
 import { readiness$ } from '../../../../src/adapters/rxjs.js';
 import { SystemError, type InvalidStateError } from '../../../../src/core/errors.js';
 import { Driver } from '../../../../src/streams/driver.js';
+import { TcpSocket } from '../../../../src/streams/tcp-socket.js';
 import { UdpDuplex } from '../../../../src/streams/udp-duplex.js';
 import { Events, Interest, Poll, TcpListener, TcpStream, UdpSocket, WOULD_BLOCK } from '../../../../src/index.js';
 import { injectFault, type InjectedFault } from '../../../../src/sys/windows/ffi/fault-injection.js';
@@ -46,6 +47,7 @@ async function nodeServer(onConnection: (socket: nodeNet.Socket) => void): Promi
 describe('faults injected at the FFI edge', () => {
   // First: no pump thread of another test is around to blur the handle count.
   it('the first wait of a Driver failing: its sources hear a typed error, the process lives, Driver.shared() starts afresh', async () => {
+    const port = await nodeServer((peer) => peer.on('error', () => undefined));
     // A new Driver's first waits run on this thread while its waiting thread starts: the fault reaches them.
     const driver = new Driver();
     const fault = arm({ dll: 'kernel32.dll', name: 'GetQueuedCompletionStatusEx', returns: 0, lastError: ERROR_NO_SYSTEM_RESOURCES });
@@ -54,12 +56,16 @@ describe('faults injected at the FFI edge', () => {
     const duplex = new UdpDuplex(UdpSocket.bind('127.0.0.1:0'), { driver });
     closers.push(() => duplex.destroy());
     const duplexError = new Promise<Error>((resolve) => duplex.once('error', resolve));
+    const stream = TcpSocket.connect(`127.0.0.1:${port}`, { driver });
+    closers.push(() => stream.destroy());
+    const streamError = new Promise<Error>((resolve) => stream.once('error', resolve));
     const observed = await new Promise<unknown>((resolve) => {
       readiness$(socket, Interest.READABLE, driver).subscribe({ error: resolve, complete: () => resolve('completed') });
     });
     expect(fault.hits).toBe(1);
     expect(observed).toBe(driver.failure);
     expect(await duplexError).toBe(driver.failure);
+    expect(await streamError).toBe(driver.failure);
     expect((driver.failure as InvalidStateError).code).toBe('ERR_POLL_FAILED');
     expect(driver.poll.closed).toBe(true);
     expect(Driver.shared()).not.toBe(driver);
