@@ -5,35 +5,22 @@
 import { InvalidArgumentError, InvalidStateError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
 import type { Interest } from '../../core/interest.js';
-import { Readiness, type ReadinessBits } from '../../core/readiness.js';
+import { Readiness } from '../../core/readiness.js';
 import type { BackgroundWait, EventBatch, RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
 import type { Token } from '../../core/token.js';
-import { readinessFromAfdFlags } from './afd-readiness.js';
 import { NativeMemory } from './ffi/index.js';
+import { drainCancelledPolls } from './close-drain.js';
 import { CompletionPump } from './completion-pump.js';
 import { type CompletionOwner, CompletionRouter, type EventSink, WAKES_ONLY } from './completion-router.js';
 import { createPortLifetime, markClosed, waitForPosters } from './port-lifetime.js';
 import { type Completion, CompletionEntries, CompletionPort } from './iocp.js';
 import { ParkedEvents } from './parked-events.js';
 import type { SockState } from './sock-state.js';
-import { SocketPolls } from './socket-polls.js';
+import { SocketPollRegistration, SocketPolls } from './socket-polls.js';
 import { type WaitHost, type WaitLoop, type WaitTarget, waitLoop } from './wait-loop.js';
 
 // Named pipes import these from here.
 export type { CompletionOwner, EventSink } from './completion-router.js';
-
-class SocketRegistrationImpl implements SocketRegistration {
-  constructor(
-    readonly selector: WindowsSelector,
-    readonly state: SockState,
-  ) {}
-  get token(): Token {
-    return this.state.token as Token;
-  }
-  get seenReadiness(): ReadinessBits {
-    return readinessFromAfdFlags(this.state.seenFlags);
-  }
-}
 
 // How long close() waits for cancelled polls to report back before it gives up on them.
 const CLOSE_DRAIN_MS = 2_000;
@@ -63,7 +50,9 @@ export class WindowsSelector implements Selector {
   /** A selectAsync() waits for its batch, or the background wait runs: other waits are refused. */
   #busy = false;
   #closed = false;
+  /** Teardown has begun: remote commands are no longer run. */
   #tornDown = false;
+  #teardownDone: Promise<void> | undefined;
   /** What the wait loop runs on. */
   readonly #host: WaitHost = {
     isClosed: () => this.#closed,
@@ -104,7 +93,7 @@ export class WindowsSelector implements Selector {
 
   registerSocket(socket: bigint, token: Token, interest: Interest): SocketRegistration {
     this.#assertOpen();
-    return new SocketRegistrationImpl(this, this.#sockets.register(socket, token, interest));
+    return this.#sockets.register(socket, token, interest);
   }
 
   reregisterSocket(registration: SocketRegistration, token: Token, interest: Interest): void {
@@ -189,7 +178,7 @@ export class WindowsSelector implements Selector {
         const completions = step.value.timeoutMs === 0 ? this.#dequeueNow(this.#entriesFor(events), step.value.limit) : await this.#waitOnPump(step.value.timeoutMs);
         step = loop.next(completions);
         if (this.#closed) {
-          this.#teardown();
+          await this.#teardown();
           return;
         }
         if (signal?.aborted === true) {
@@ -272,10 +261,12 @@ export class WindowsSelector implements Selector {
         this.#busy = false;
         const consumer = this.#batchConsumer;
         this.#batchConsumer = undefined;
-        if (this.#closed) this.#teardown();
+        const tornDown = this.#closed ? this.#teardown() : undefined;
         // A wait still pending gets an empty batch: it sees the close (or the failure).
         consumer?.([]);
-        exited();
+        // A background wait's stop() resolves once the port is closed.
+        if (tornDown === undefined) exited();
+        else void tornDown.then(exited);
       },
     });
     pump.unref();
@@ -320,7 +311,11 @@ export class WindowsSelector implements Selector {
     return entries;
   }
 
-  /** Closes the port after every poll in flight has reported back; idempotent. */
+  /**
+   * Closes the port after every poll in flight has reported back; idempotent. Never blocks for
+   * them: polls still out when it returns are reaped in the background (close-drain.ts), and a
+   * wait pending at the close resolves once that is over.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -331,38 +326,47 @@ export class WindowsSelector implements Selector {
       return;
     }
     this.#stopPump();
-    this.#teardown();
+    void this.#teardown();
   }
 
-  #teardown(): void {
-    if (this.#tornDown) return;
+  /** Cancels every poll, and closes the port once they reported back; resolves when it is closed. */
+  #teardown(): Promise<void> {
+    if (this.#teardownDone !== undefined) return this.#teardownDone;
     this.#tornDown = true;
     this.#sockets.cancelAll();
     const entries = (this.#entries ??= new CompletionEntries(64));
     const discard: EventSink = { push: () => undefined };
-    const deadline = performance.now() + CLOSE_DRAIN_MS;
-    while (this.#sockets.hasPendingPolls && performance.now() < deadline) {
-      this.#port.getMany(entries, 50);
-      this.#router.routeAll(entries, discard);
-    }
-    // Completions already queued for non-socket owners (pipes) are handed over so they can free.
-    this.#router.routeAll(this.#dequeueNow(entries), discard);
-    // Owners whose operations are still in flight would never hear back: let them reclaim now.
-    this.#router.portClosed();
-    const leaked = this.#sockets.closeAll();
-    if (leaked > 0) {
-      // Never free memory the kernel may still write: leak it, loudly.
-      process.emitWarning(`mio-ts: ${leaked} AFD poll(s) did not complete before close; their memory is leaked`);
-    }
-    entries.free();
-    this.#entries = undefined;
-    this.#interrupt.free();
-    this.#commandMarker.free();
-    this.#stopMarker.free();
-    this.#remoteHandler = undefined;
-    // Another thread may be posting right now: its handle value must not be recycled under it.
-    waitForPosters(this.#lifetime);
-    this.#port.close();
+    const rest = drainCancelledPolls({
+      dequeueNow: () => this.#dequeueNow(entries),
+      route: (batch) => this.#router.routeAll(batch, discard),
+      pending: () => this.#sockets.hasPendingPolls,
+      budgetMs: CLOSE_DRAIN_MS,
+    });
+    const closePort = (): void => {
+      // Completions already queued for non-socket owners (pipes) are handed over so they can free.
+      this.#router.routeAll(this.#dequeueNow(entries), discard);
+      // Owners whose operations are still in flight would never hear back: let them reclaim now.
+      this.#router.portClosed();
+      const leaked = this.#sockets.closeAll();
+      if (leaked > 0) {
+        // Never free memory the kernel may still write: leak it, loudly.
+        process.emitWarning(`mio-ts: ${leaked} AFD poll(s) did not complete before close; their memory is leaked`);
+      }
+      entries.free();
+      this.#entries = undefined;
+      this.#interrupt.free();
+      this.#commandMarker.free();
+      this.#stopMarker.free();
+      this.#remoteHandler = undefined;
+      // Another thread may be posting right now: its handle value must not be recycled under it.
+      waitForPosters(this.#lifetime);
+      this.#port.close();
+    };
+    if (rest === undefined) {
+      closePort();
+      this.#teardownDone = Promise.resolve();
+    } else this.#teardownDone = rest.then(closePort);
+    return this.#teardownDone;
   }
 
   #interruptWait(): void {
@@ -387,7 +391,7 @@ export class WindowsSelector implements Selector {
   }
 
   #stateOf(registration: SocketRegistration, allowDeleted = false): SockState {
-    if (!(registration instanceof SocketRegistrationImpl) || registration.selector !== this) {
+    if (!(registration instanceof SocketPollRegistration) || registration.polls !== this.#sockets) {
       throw new InvalidArgumentError('the registration belongs to another Poll');
     }
     this.#assertOpen();

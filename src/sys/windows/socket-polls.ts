@@ -2,6 +2,8 @@
 // socket, the shared AFD handles, and the queue of polls to (re)issue before the next wait
 // (docs/architecture.md, Who owns native memory until when).
 import type { Interest } from '../../core/interest.js';
+import type { ReadinessBits } from '../../core/readiness.js';
+import type { SocketRegistration } from '../../core/selector.js';
 import type { Token } from '../../core/token.js';
 import { AfdGroup } from './afd-group.js';
 import { afdFlagsForInterest, readinessFromAfdFlags } from './afd-readiness.js';
@@ -9,6 +11,20 @@ import { baseSocketOf } from './base-socket.js';
 import type { CompletionRouter, EventSink } from './completion-router.js';
 import type { CompletionPort } from './iocp.js';
 import { SockState } from './sock-state.js';
+
+/** A registered socket, as the Selector contract hands it out. */
+export class SocketPollRegistration implements SocketRegistration {
+  constructor(
+    readonly polls: SocketPolls,
+    readonly state: SockState,
+  ) {}
+  get token(): Token {
+    return this.state.token as Token;
+  }
+  get seenReadiness(): ReadinessBits {
+    return readinessFromAfdFlags(this.state.seenFlags);
+  }
+}
 
 export class SocketPolls {
   readonly #afdGroup: AfdGroup;
@@ -34,7 +50,7 @@ export class SocketPolls {
     return this.#live.size;
   }
 
-  register(socket: bigint, token: Token, interest: Interest): SockState {
+  register(socket: bigint, token: Token, interest: Interest): SocketPollRegistration {
     const baseSocket = baseSocketOf(socket);
     const afd = this.#afdGroup.acquire();
     let state: SockState;
@@ -54,7 +70,7 @@ export class SocketPolls {
       this.deregister(state);
       throw error;
     }
-    return state;
+    return new SocketPollRegistration(this, state);
   }
 
   reregister(state: SockState, token: Token, interest: Interest): void {
