@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Two suites: `portable` runs on any OS; `windows` (*.win.test.ts) needs the
 // real Windows APIs, so on Linux it runs under Wine (scripts/windows-suite.mjs).
-const LOAD_TESTS = ['test/cli/relay-load.win.test.ts', 'test/core/churn.win.test.ts'];
+const LOAD_TESTS = ['test/cli/relay-load.win.test.ts', 'test/core/churn.win.test.ts', 'test/core/registration-fuzz.win.test.ts'];
 
 export default defineConfig({
   test: {

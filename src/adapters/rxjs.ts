@@ -6,7 +6,7 @@ import { Event } from '../core/event.js';
 import { Interest } from '../core/interest.js';
 import type { Poll } from '../poll/poll.js';
 import type { Source } from '../poll/source.js';
-import { WOULD_BLOCK } from '../core/would-block.js';
+import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import type { SocketAddress } from '../net/address.js';
 import type { TcpListener } from '../net/tcp-listener.js';
 import type { UdpSocket } from '../net/udp-socket.js';
@@ -49,7 +49,12 @@ export function fromPoll(poll: Poll): Observable<Event> {
 /** Readiness of `source` for `interest` through a driver; unsubscribing deregisters it. */
 export function readiness$(source: Source, interest: Interest, driver: Driver = Driver.shared()): Observable<Event> {
   return new Observable<Event>((subscriber) => {
-    const token = driver.add(source, interest, (readiness) => subscriber.next(new Event(token, readiness)));
+    const token = driver.add(
+      source,
+      interest,
+      (readiness) => subscriber.next(new Event(token, readiness)),
+      (error) => subscriber.error(error),
+    );
     driver.retain();
     return () => {
       driver.release();
@@ -75,27 +80,9 @@ export function connections$(server: TcpListener | Server, driver: Driver = Driv
       };
     });
   }
-  return new Observable<TcpSocket>((subscriber) => {
-    const accepting = drainInTurns(() => {
-      // Stop as soon as the subscriber is gone: a connection accepted after that has no owner.
-      if (subscriber.closed || server.closed) return false;
-      try {
-        const next = server.accept();
-        if (next === WOULD_BLOCK) return false;
-        subscriber.next(new TcpSocket(next[0], { driver }));
-        return true;
-      } catch (error) {
-        subscriber.error(error);
-        return false;
-      }
-    }, ITEMS_PER_TURN);
-    const token = driver.add(server, Interest.READABLE, () => accepting.drain());
-    driver.retain();
-    return () => {
-      accepting.cancel();
-      driver.release();
-      if (!server.closed) driver.remove(server, token);
-    };
+  return drained$(server, driver, () => {
+    const next = server.accept();
+    return next === WOULD_BLOCK ? next : new TcpSocket(next[0], { driver });
   });
 }
 
@@ -120,27 +107,37 @@ export function data$(socket: Readable): Observable<Buffer> {
 
 /** Datagrams received by `socket`; unsubscribing deregisters it (the socket stays open). */
 export function datagrams$(socket: UdpSocket, options: { driver?: Driver; maxDatagramSize?: number } = {}): Observable<{ data: Buffer; address: SocketAddress }> {
-  const driver = options.driver ?? Driver.shared();
-  return new Observable((subscriber) => {
-    const buffer = Buffer.allocUnsafe(options.maxDatagramSize ?? 65536);
-    const receiving = drainInTurns(() => {
-      if (subscriber.closed || socket.closed) return false;
+  const buffer = Buffer.allocUnsafe(options.maxDatagramSize ?? 65536);
+  return drained$(socket, options.driver ?? Driver.shared(), () => {
+    const received = socket.recvFrom(buffer);
+    return received === WOULD_BLOCK ? received : { data: Buffer.from(buffer.subarray(0, received.bytes)), address: received.address };
+  });
+}
+
+/**
+ * Items taken from `source` on each READABLE edge of readiness$, until WouldBlock, at most
+ * ITEMS_PER_TURN per turn of the event loop. Unsubscribing drops the turn still scheduled and
+ * deregisters the source; an error from `take` ends the Observable.
+ */
+function drained$<T>(source: Source & { readonly closed: boolean }, driver: Driver, take: () => T | WouldBlock): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const draining = drainInTurns(() => {
+      // Stop as soon as the subscriber is gone: an item taken after that has no owner.
+      if (subscriber.closed || source.closed) return false;
       try {
-        const received = socket.recvFrom(buffer);
-        if (received === WOULD_BLOCK) return false;
-        subscriber.next({ data: Buffer.from(buffer.subarray(0, received.bytes)), address: received.address });
+        const item = take();
+        if (item === WOULD_BLOCK) return false;
+        subscriber.next(item);
         return true;
       } catch (error) {
         subscriber.error(error);
         return false;
       }
     }, ITEMS_PER_TURN);
-    const token = driver.add(socket, Interest.READABLE, () => receiving.drain());
-    driver.retain();
+    const edges = readiness$(source, Interest.READABLE, driver).subscribe(() => draining.drain());
     return () => {
-      receiving.cancel();
-      driver.release();
-      if (!socket.closed) driver.remove(socket, token);
+      draining.cancel();
+      edges.unsubscribe();
     };
   });
 }

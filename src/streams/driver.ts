@@ -14,6 +14,8 @@ import type { Source } from '../poll/source.js';
 import type { Token } from '../core/token.js';
 
 export type ReadinessHandler = (readiness: ReadinessBits) => void;
+/** The driver's wait failed for good: no further readiness will come. */
+export type FailureHandler = (error: Error) => void;
 
 type WaitMode = 'idle' | 'async' | 'pump';
 
@@ -22,6 +24,9 @@ let shared: Driver | undefined;
 export class Driver {
   readonly poll: Poll;
   readonly #handlers = new Map<Token, ReadinessHandler>();
+  readonly #failureHandlers = new Map<Token, FailureHandler>();
+  /** Why waiting stopped for good; the Poll is closed then. */
+  #failure: Error | undefined;
   readonly #events = new Events(1024);
   #mode: WaitMode = 'idle';
   #pump: BackgroundWait | undefined;
@@ -40,17 +45,27 @@ export class Driver {
 
   /** The process-wide driver every stream uses unless given another. */
   static shared(): Driver {
-    if (shared === undefined || shared.poll.closed) shared = new Driver();
+    if (shared === undefined || shared.poll.closed || shared.#failure !== undefined) shared = new Driver();
     return shared;
   }
 
-  /** Registers `source` and routes its readiness to `handler`; returns its token. */
-  add(source: Source, interest: Interest, handler: ReadinessHandler): Token {
+  /**
+   * Registers `source` and routes its readiness to `handler`; returns its token. `onFailure`
+   * hears once if waiting fails for good (the port broke): its source gets no more events.
+   */
+  add(source: Source, interest: Interest, handler: ReadinessHandler, onFailure?: FailureHandler): Token {
+    if (this.#failure !== undefined) throw this.#failure;
     const token = this.#nextToken++ as Token;
     this.poll.registry().register(source, token, interest);
     this.#handlers.set(token, handler);
+    if (onFailure !== undefined) this.#failureHandlers.set(token, onFailure);
     this.#schedule();
     return token;
+  }
+
+  /** Why this driver stopped waiting, if it did (Driver.shared() then starts a new one). */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   reregister(source: Source, token: Token, interest: Interest): void {
@@ -60,6 +75,7 @@ export class Driver {
   /** Deregisters; safe to call for a source whose Poll is already closed. */
   remove(source: Source, token: Token): void {
     this.#handlers.delete(token);
+    this.#failureHandlers.delete(token);
     if (!this.poll.closed) source.deregister(this.poll.registry());
     this.#schedule();
   }
@@ -88,7 +104,38 @@ export class Driver {
   /** Closes the Poll (every registration ends) and stops the waiting thread. */
   close(): void {
     this.#handlers.clear();
+    this.#failureHandlers.clear();
     this.poll.close();
+  }
+
+  /**
+   * Waiting failed (the completion port or its thread broke): every source hears it through
+   * its failure handler, and the Poll closes, since no event would come any more. Never thrown
+   * from here: an unhandled rejection would end the process, and the users' data with it.
+   */
+  #fail(error: Error): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    const failureHandlers = [...this.#failureHandlers.values()];
+    const unheard = this.#handlers.size - failureHandlers.length;
+    this.#handlers.clear();
+    this.#failureHandlers.clear();
+    try {
+      this.poll.close();
+    } catch {
+      // The port is broken already; its memory stays with the kernel (docs/architecture.md).
+    }
+    if (failureHandlers.length === 0 || unheard > 0) process.emitWarning(`mio-ts: the driver stopped waiting: ${error.message}`, { code: 'MIO_TS_DRIVER_FAILED' });
+    for (const handler of failureHandlers) {
+      try {
+        handler(error);
+      } catch (thrown) {
+        // A listener's exception is the user's uncaught exception, as in #dispatch.
+        process.nextTick(() => {
+          throw thrown;
+        });
+      }
+    }
   }
 
   #desired(): WaitMode {
@@ -103,11 +150,7 @@ export class Driver {
     const keepAlive = this.#refs > 0 ? setInterval(() => undefined, 2 ** 30) : undefined;
     this.#transition = this.#transition
       .then(() => this.#apply())
-      .catch((error: unknown) => {
-        process.nextTick(() => {
-          throw error;
-        });
-      })
+      .catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error))))
       .finally(() => clearInterval(keepAlive));
   }
 
@@ -142,7 +185,8 @@ export class Driver {
           await this.poll.pollAsync(this.#events, { signal: abort.signal });
         } catch (error) {
           if (abort.signal.aborted || this.poll.closed) return;
-          throw error;
+          this.#fail(error instanceof Error ? error : new Error(String(error)));
+          return;
         }
         const batch: EventBatch = [];
         for (const event of this.#events) batch.push({ token: event.token, readiness: event.readiness });

@@ -46,7 +46,7 @@ export class UdpDuplex extends Duplex {
     this.#token = this.#driver.add(socket, Interest.READABLE.add(Interest.WRITABLE), (readiness) => {
       if ((readiness & Readiness.READABLE) !== 0 && this.#wantRead) this.#readLoop();
       if ((readiness & Readiness.WRITABLE) !== 0 && this.#pending !== undefined) this.#flush();
-    });
+    }, (error) => this.destroy(error));
     this.#driver.retain();
   }
 

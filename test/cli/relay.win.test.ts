@@ -5,6 +5,7 @@ import * as nodeNet from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEndpoint } from '../../src/cli/endpoint.js';
 import { Relay } from '../../src/cli/relay.js';
+import { retainedBytes } from '../fixtures/memory.js';
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -104,11 +105,11 @@ describe('relay', () => {
     producer.once('connect', pump);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const before = relay.stats.forward;
-    const heapBefore = process.memoryUsage().heapUsed;
+    const retainedBefore = retainedBytes();
     await new Promise((resolve) => setTimeout(resolve, 2000));
     // Stalled: nothing more crosses the relay while the consumer does not read.
     expect(relay.stats.forward).toBe(before);
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(16 * 1024 * 1024);
+    expect(retainedBytes() - retainedBefore).toBeLessThan(16 * 1024 * 1024);
     expect(produced).toBeLessThan(256 * 1024 * 1024);
     // Reading again lets it flow.
     consumer?.resume();

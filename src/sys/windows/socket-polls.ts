@@ -91,9 +91,14 @@ export class SocketPolls {
   /** Issues the polls queued since the last wait. */
   update(): void {
     for (const state of this.#updateQueue) {
-      this.#updateQueue.delete(state);
-      if (state.deletePending) continue;
+      // Leaves the queue only once its poll is issued: a failed issue (the error goes to the
+      // caller) is tried again before the next wait, so the registration is not lost.
+      if (state.deletePending) {
+        this.#updateQueue.delete(state);
+        continue;
+      }
       state.update();
+      this.#updateQueue.delete(state);
       this.#releaseIfDone(state);
     }
   }

@@ -19,13 +19,21 @@ export function loadKoffi(feature = 'mio-ts native I/O'): Koffi {
   return koffi;
 }
 
+/** The bound functions of each DLL, by lower-case DLL name: where fault-injection.ts reaches them. */
+const libraries = new Map<string, () => Record<string, KoffiFunction>>();
+
+/** The functions bound for `dll` (binding them now if needed); undefined for a DLL never declared. */
+export function boundLibrary(dll: string): Record<string, KoffiFunction> | undefined {
+  return libraries.get(dll.toLowerCase())?.();
+}
+
 /** Binds functions of a system DLL from C-like prototypes, once per DLL. */
 export function bindLibrary<const Names extends string>(
   dll: string,
   prototypes: Record<Names, string>,
 ): () => Record<Names, KoffiFunction> {
   let bound: Record<Names, KoffiFunction> | undefined;
-  return () => {
+  const functions = (): Record<Names, KoffiFunction> => {
     if (bound === undefined) {
       const library = loadKoffi(dll).load(dll);
       const result = {} as Record<Names, KoffiFunction>;
@@ -34,4 +42,6 @@ export function bindLibrary<const Names extends string>(
     }
     return bound;
   };
+  libraries.set(dll.toLowerCase(), functions);
+  return functions;
 }

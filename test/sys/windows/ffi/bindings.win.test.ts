@@ -40,15 +40,24 @@ describe('structure layouts (x64)', () => {
     IPV6_MREQ,
   } as const;
 
-  it.each(Object.keys(tables) as (keyof typeof tables)[])('%s: the offset table matches koffi', (name) => {
+  /** The koffi member a table key names: Windows spells it with a prefix (lp, dw, sin6_...); the shortest prefix wins. */
+  function memberFor(key: string, members: Record<string, { offset: number }>): string | undefined {
+    const wanted = key.toLowerCase();
+    const candidates = Object.keys(members).filter((name) => name.toLowerCase().replaceAll('_', '').endsWith(wanted));
+    return candidates.sort((a, b) => a.length - b.length)[0];
+  }
+
+  it.each(Object.keys(tables) as (keyof typeof tables)[])('%s: each offset in the table is its member offset in koffi', (name) => {
     const koffi = loadKoffi();
     const type = structTypes()[name];
     expect(koffi.sizeof(type)).toBe(tables[name].size);
-    const members = Object.values(type.members ?? {}).map((m) => m.offset);
-    const offsets = Object.entries(tables[name])
-      .filter(([key]) => key !== 'size')
-      .map(([, offset]) => offset);
-    for (const offset of offsets) expect(members).toContain(offset);
+    const members = type.members ?? {};
+    for (const [key, offset] of Object.entries(tables[name])) {
+      if (key === 'size') continue;
+      const member = memberFor(key, members);
+      expect(member, `${name}.${key} has no koffi member`).toBeDefined();
+      expect({ [key]: offset }).toEqual({ [key]: members[member as string]?.offset });
+    }
   });
 });
 
