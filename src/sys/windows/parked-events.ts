@@ -4,6 +4,7 @@ import type { Events } from '../../core/events.js';
 import type { ReadinessBits } from '../../core/readiness.js';
 import type { Token } from '../../core/token.js';
 import type { EventSink } from './completion-router.js';
+import type { WaitTarget } from './wait-loop.js';
 
 interface ParkedEvent {
   token: Token;
@@ -16,11 +17,19 @@ export class ParkedEvents {
   /** A sink that parks every event (completions that arrived for nobody). */
   readonly sink: EventSink = { push: (token, readiness) => this.#events.push({ token, readiness }) };
 
-  /** A sink that fills `events` and parks what does not fit. */
-  sinkInto(events: Events): EventSink {
+  /** A wait target that fills `events` and parks what does not fit. */
+  targetFor(events: Events): WaitTarget {
     return {
-      push: (token, readiness) => {
-        if (!events.push(token, readiness)) this.#events.push({ token, readiness });
+      sink: {
+        push: (token, readiness) => {
+          if (!events.push(token, readiness)) this.#events.push({ token, readiness });
+        },
+      },
+      get room() {
+        return events.capacity - events.length;
+      },
+      get hasEvents() {
+        return events.length > 0;
       },
     };
   }

@@ -5,7 +5,6 @@
 import { InvalidArgumentError, InvalidStateError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
 import type { Interest } from '../../core/interest.js';
-import { Readiness } from '../../core/readiness.js';
 import type { BackgroundWait, EventBatch, RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
 import type { Token } from '../../core/token.js';
 import { NativeMemory } from './ffi/index.js';
@@ -17,6 +16,7 @@ import { type Completion, CompletionEntries, CompletionPort } from './iocp.js';
 import { ParkedEvents } from './parked-events.js';
 import type { SockState } from './sock-state.js';
 import { SocketPollRegistration, SocketPolls } from './socket-polls.js';
+import { WAKE_ADDRESS, WAKE_RECEIVER } from './waker.js';
 import { type WaitHost, type WaitLoop, type WaitTarget, waitLoop } from './wait-loop.js';
 
 // Named pipes import these from here.
@@ -52,6 +52,7 @@ export class WindowsSelector implements Selector {
   #closed = false;
   /** Teardown has begun: remote commands are no longer run. */
   #tornDown = false;
+  /** Resolves once teardown closed the port. */
   #teardownDone: Promise<void> | undefined;
   /** What the wait loop runs on. */
   readonly #host: WaitHost = {
@@ -62,8 +63,7 @@ export class WindowsSelector implements Selector {
 
   constructor() {
     this.#sockets = new SocketPolls(this.#port, this.#router, () => this.#pump?.waiting === true);
-    // A Waker's post carries no OVERLAPPED: the key is its token.
-    this.#router.add(0n, { onCompletion: (completion, sink) => sink.push(Number(completion.key) as Token, Readiness.READABLE) });
+    this.#router.add(WAKE_ADDRESS, WAKE_RECEIVER);
     this.#router.add(this.#interrupt.address, WAKES_ONLY);
     this.#router.add(this.#stopMarker.address, WAKES_ONLY);
     this.#router.add(this.#commandMarker.address, {
@@ -137,26 +137,13 @@ export class WindowsSelector implements Selector {
     this.#remoteHandler = handler;
   }
 
-  /** A wait target that fills `events` (and parks what does not fit). */
-  #targetFor(events: Events): WaitTarget {
-    return {
-      sink: this.#parked.sinkInto(events),
-      get room() {
-        return events.capacity - events.length;
-      },
-      get hasEvents() {
-        return events.length > 0;
-      },
-    };
-  }
-
   select(events: Events, timeoutMs: number | undefined): void {
     this.#assertOpen();
     this.#assertNotWaiting();
     const entries = this.#entriesFor(events);
     events.clear();
     this.#parked.drainInto(events);
-    const loop = waitLoop(this.#host, this.#targetFor(events), timeoutMs);
+    const loop = waitLoop(this.#host, this.#parked.targetFor(events), timeoutMs);
     for (let step = loop.next(); !step.done; ) {
       this.#port.getMany(entries, step.value.timeoutMs, step.value.limit);
       step = loop.next(entries);
@@ -169,7 +156,7 @@ export class WindowsSelector implements Selector {
     signal?.throwIfAborted();
     events.clear();
     this.#parked.drainInto(events);
-    const loop = waitLoop(this.#host, this.#targetFor(events), timeoutMs);
+    const loop = waitLoop(this.#host, this.#parked.targetFor(events), timeoutMs);
     const onAbort = (): void => this.#interruptWait();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
