@@ -9,66 +9,31 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SystemError } from '../../core/errors.js';
+import { GET_LAST_ERROR, GET_QUEUED_COMPLETION_STATUS_EX } from './ffi/kernel32.js';
 import { OVERLAPPED_ENTRY } from './ffi/structs.js';
 import type { Completion } from './iocp.js';
 
-// Shared control words: [0] a wait is granted, [1] exit without waiting again, [2] batches done
-// (bumped and notified after each wait), [3] the last batch's entry count, or minus a Win32 error,
-// [4] whether the owner may still be notified (NOTIFY_OPEN, NOTIFYING, NOTIFY_CLOSED), [5] the
-// worker has koffi and waits for grants.
-const GRANTED = 0;
-const EXIT = 1;
-const DONE = 2;
-const COUNT = 3;
-const NOTIFY = 4;
-const NOTIFY_OPEN = 0;
-const NOTIFYING = 1;
-const NOTIFY_CLOSED = 2;
-
-const READY = 5;
+// Shared control words: GRANTED a wait is granted, EXIT exit without waiting again, DONE batches
+// done (bumped and notified after each wait), COUNT the last batch's entry count or minus a Win32
+// error, NOTIFY whether the owner may still be notified (NOTIFY_OPEN, NOTIFYING, NOTIFY_CLOSED),
+// READY the worker has koffi and waits for grants. The worker gets this layout in workerData.
+const CONTROL = { granted: 0, exit: 1, done: 2, count: 3, notify: 4, ready: 5, notifyOpen: 0, notifying: 1, notifyClosed: 2 } as const;
+const CONTROL_WORDS = 6;
 
 /** How often the owner's thread looks at the port while the worker starts. */
 const STARTUP_POLL_MS = 1;
 
-// Plain CommonJS so the worker runs the same from sources and from the build. GQCSEx writes the
-// entries straight into shared memory that the owner reads once DONE moves: nothing is copied.
-const PUMP_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const koffi = require(workerData.koffiPath);
-const kernel32 = koffi.load('kernel32.dll');
-const wait = kernel32.func('int __stdcall GetQueuedCompletionStatusEx(void *port, void *entries, uint32_t count, void *removed, uint32_t ms, int alertable)');
-const lastError = kernel32.func('uint32_t __stdcall GetLastError()');
-const control = workerData.control;
-const entries = Buffer.from(workerData.entries);
-const removed = Buffer.alloc(4);
-Atomics.store(control, ${READY}, 1);
-const finish = (count) => {
-  Atomics.store(control, ${COUNT}, count);
-  Atomics.add(control, ${DONE}, 1);
-  // A notify wakes the owner's Atomics.waitAsync through its event loop; once the owner is exiting
-  // that loop is being torn down, and waking it there is Node's uv_async_send after uv_close
-  // (README.md, Wine quirks: Node 24's exit assertion).
-  if (Atomics.compareExchange(control, ${NOTIFY}, ${NOTIFY_OPEN}, ${NOTIFYING}) !== ${NOTIFY_OPEN}) return;
-  Atomics.notify(control, ${DONE});
-  Atomics.store(control, ${NOTIFY}, ${NOTIFY_OPEN});
-};
-for (;;) {
-  Atomics.wait(control, ${GRANTED}, 0);
-  Atomics.store(control, ${GRANTED}, 0);
-  if (Atomics.load(control, ${EXIT}) !== 0) break;
-  if (wait(workerData.port, entries, workerData.capacity, removed, 0xffffffff, 0) === 0) {
-    finish(-lastError());
-    break;
-  }
-  const count = removed.readUInt32LE(0);
-  let stop = false;
-  for (let i = 0; i < count; i++) {
-    if (entries.readBigUInt64LE(i * ${OVERLAPPED_ENTRY.size} + ${OVERLAPPED_ENTRY.overlapped}) === workerData.stopMarker) stop = true;
-  }
-  finish(count);
-  if (stop) break;
+/** What completion-pump-worker.mjs receives: every declaration and layout from one source. */
+export interface PumpWorkerData {
+  koffiPath: string;
+  prototypes: { getQueuedCompletionStatusEx: string; getLastError: string };
+  layout: { control: typeof CONTROL; entry: { size: number; overlapped: number } };
+  port: bigint;
+  stopMarker: bigint;
+  capacity: number;
+  control: Int32Array;
+  entries: SharedArrayBuffer;
 }
-`;
 
 export interface CompletionPumpOptions {
   port: bigint;
@@ -92,7 +57,7 @@ export class CompletionPump {
   }
 
   readonly #worker: Worker;
-  readonly #control = new Int32Array(new SharedArrayBuffer(24));
+  readonly #control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT));
   readonly #entries: DataView;
   readonly #options: CompletionPumpOptions;
   #running = true;
@@ -109,10 +74,17 @@ export class CompletionPump {
     this.#entries = new DataView(entries);
     this.#options = options;
     CompletionPump.#live++;
-    this.#worker = new Worker(PUMP_SOURCE, {
-      eval: true,
-      workerData: { koffiPath, port: options.port, stopMarker: options.stopMarker, capacity: options.capacity, control: this.#control, entries },
-    });
+    const workerData: PumpWorkerData = {
+      koffiPath,
+      prototypes: { getQueuedCompletionStatusEx: GET_QUEUED_COMPLETION_STATUS_EX, getLastError: GET_LAST_ERROR },
+      layout: { control: CONTROL, entry: { size: OVERLAPPED_ENTRY.size, overlapped: OVERLAPPED_ENTRY.overlapped } },
+      port: options.port,
+      stopMarker: options.stopMarker,
+      capacity: options.capacity,
+      control: this.#control,
+      entries,
+    };
+    this.#worker = new Worker(new URL('./completion-pump-worker.mjs', import.meta.url), { workerData });
     this.#worker.on('exit', () => {
       CompletionPump.#live--;
       this.#cancelStartupPoll();
@@ -131,7 +103,7 @@ export class CompletionPump {
   /** The granted wait came back: hands its batch (or its failure) to the owner. */
   #onDone(): void {
     this.#waiting = false;
-    const count = Atomics.load(this.#control, COUNT);
+    const count = Atomics.load(this.#control, CONTROL.count);
     if (count < 0) this.#options.onFailed(-count);
     else this.#options.onCompletions(decodeEntries(this.#entries, count));
   }
@@ -149,7 +121,7 @@ export class CompletionPump {
   release(): void {
     if (!this.#running || this.#waiting || this.#stopped) return;
     this.#waiting = true;
-    if (Atomics.load(this.#control, READY) === 0) {
+    if (Atomics.load(this.#control, CONTROL.ready) === 0) {
       // Never synchronously: the owner hands batches over after release() returns.
       this.#startupPoll = setImmediate(() => this.#pollWhileStarting()).unref();
       return;
@@ -159,9 +131,9 @@ export class CompletionPump {
 
   #grant(): void {
     // Woken through V8's own task queue: no message to serialise, no copy of the entries.
-    const done = Atomics.waitAsync(this.#control, DONE, Atomics.load(this.#control, DONE));
-    Atomics.store(this.#control, GRANTED, 1);
-    Atomics.notify(this.#control, GRANTED);
+    const done = Atomics.waitAsync(this.#control, CONTROL.done, Atomics.load(this.#control, CONTROL.done));
+    Atomics.store(this.#control, CONTROL.granted, 1);
+    Atomics.notify(this.#control, CONTROL.granted);
     if (done.async) void done.value.then(() => this.#onDone());
     else queueMicrotask(() => this.#onDone());
   }
@@ -171,7 +143,7 @@ export class CompletionPump {
    * down). Waits out a notify in flight, a few instructions.
    */
   silence(): void {
-    while (Atomics.compareExchange(this.#control, NOTIFY, NOTIFY_OPEN, NOTIFY_CLOSED) === NOTIFYING);
+    while (Atomics.compareExchange(this.#control, CONTROL.notify, CONTROL.notifyOpen, CONTROL.notifyClosed) === CONTROL.notifying);
   }
 
   /** One look at the port for a granted wait, made on this thread until the worker is ready. */
@@ -202,7 +174,7 @@ export class CompletionPump {
       this.#options.onCompletions(completions);
       return;
     }
-    if (Atomics.load(this.#control, READY) !== 0) this.#grant();
+    if (Atomics.load(this.#control, CONTROL.ready) !== 0) this.#grant();
     // Unref'd: a ref'd wait holds the process open through the worker, as the worker's wait does.
     else this.#startupPoll = setTimeout(() => this.#pollWhileStarting(), STARTUP_POLL_MS).unref();
   }
@@ -218,9 +190,9 @@ export class CompletionPump {
   exit(): void {
     // A worker still starting finishes its start-up and then sees EXIT: terminating it while it
     // loads koffi aborted the whole process once (node-addon-api's fatal "napi_throw").
-    Atomics.store(this.#control, EXIT, 1);
-    Atomics.store(this.#control, GRANTED, 1);
-    Atomics.notify(this.#control, GRANTED);
+    Atomics.store(this.#control, CONTROL.exit, 1);
+    Atomics.store(this.#control, CONTROL.granted, 1);
+    Atomics.notify(this.#control, CONTROL.granted);
   }
 
   ref(): void {

@@ -1,91 +1,76 @@
-// mio's Windows selector: one completion port, AFD polls for sockets (shared AFD handles),
-// and an update queue that (re)issues polls right before each wait, or at once while a wait
-// is running on another thread.
+// mio's Windows selector: one completion port, AFD polls for sockets (socket-polls.ts), packets
+// routed by address to their owner (completion-router.ts), and one wait loop (wait-loop.ts)
+// driven on this thread by select() or on the pump's thread by selectAsync() and the
+// background wait.
 import { InvalidArgumentError, InvalidStateError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
 import type { Interest } from '../../core/interest.js';
-import { Readiness, type ReadinessBits } from '../../core/readiness.js';
 import type { BackgroundWait, EventBatch, RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
 import type { Token } from '../../core/token.js';
-import { AfdGroup } from './afd-group.js';
-import { afdFlagsForInterest, readinessFromAfdFlags } from './afd-readiness.js';
-import { baseSocketOf } from './base-socket.js';
 import { NativeMemory } from './ffi/index.js';
+import { drainCancelledPolls } from './close-drain.js';
 import { CompletionPump } from './completion-pump.js';
+import { type CompletionOwner, CompletionRouter, type EventSink, WAKES_ONLY } from './completion-router.js';
 import { createPortLifetime, markClosed, waitForPosters } from './port-lifetime.js';
 import { type Completion, CompletionEntries, CompletionPort } from './iocp.js';
-import { SockState } from './sock-state.js';
+import { ParkedEvents } from './parked-events.js';
+import type { SockState } from './sock-state.js';
+import { SocketPollRegistration, SocketPolls } from './socket-polls.js';
+import { WAKE_ADDRESS, WAKE_RECEIVER } from './waker.js';
+import { type WaitHost, type WaitLoop, type WaitTarget, waitLoop } from './wait-loop.js';
 
-/** Where completions that are not AFD polls (named pipes) deliver their events. */
-export interface EventSink {
-  push(token: Token, readiness: ReadinessBits): void;
-}
-
-/** Owner of an OVERLAPPED (or APC context) address whose completions it consumes. */
-export interface CompletionOwner {
-  onCompletion(completion: Completion, sink: EventSink): void;
-  /**
-   * The port is being torn down and no further completion will be dequeued: an owner with
-   * operations still in flight (a named pipe) cancels them and reclaims its memory here.
-   */
-  onPortClosed?(): void;
-}
-
-class SocketRegistrationImpl implements SocketRegistration {
-  constructor(
-    readonly selector: WindowsSelector,
-    readonly state: SockState,
-  ) {}
-  get token(): Token {
-    return this.state.token as Token;
-  }
-  get seenReadiness(): ReadinessBits {
-    return readinessFromAfdFlags(this.state.seenFlags);
-  }
-}
+// Named pipes import these from here.
+export type { CompletionOwner, EventSink } from './completion-router.js';
 
 // How long close() waits for cancelled polls to report back before it gives up on them.
 const CLOSE_DRAIN_MS = 2_000;
+const PUMP_CAPACITY = 1024;
 
 export class WindowsSelector implements Selector {
-  readonly #port: CompletionPort;
-  readonly #afdGroup: AfdGroup;
-  /** Sockets whose poll must be (re)issued; a Set, so queueing twice is harmless. */
-  readonly #updateQueue = new Set<SockState>();
-  /** Every socket state whose native block is alive, by its completion address. */
-  readonly #states = new Map<bigint, SockState>();
-  readonly #owners = new Map<bigint, CompletionOwner>();
-  /** Events that did not fit the caller's Events; delivered first next time. */
-  #overflow: { token: Token; readiness: ReadinessBits }[] = [];
+  readonly #port = new CompletionPort();
+  readonly #router = new CompletionRouter();
+  readonly #sockets: SocketPolls;
+  readonly #parked = new ParkedEvents();
   #entries: CompletionEntries | undefined;
-  /** A private address posted to interrupt a wait without producing an event. */
-  readonly #interrupt: NativeMemory;
+  /** Posted to end a wait without producing an event (a timeout, an abort). */
+  readonly #interrupt = new NativeMemory(8);
   /** Posted by other threads when they queued registry commands for us. */
-  readonly #commandMarker: NativeMemory;
+  readonly #commandMarker = new NativeMemory(8);
+  /** Posted to make a waiting pump exit. */
+  readonly #stopMarker = new NativeMemory(8);
   #remoteHandler: (() => void) | undefined;
   /** Shared with every Waker and RemoteRegistry: they stop posting before the port closes. */
   readonly #lifetime = createPortLifetime();
-  /** Posted to make a waiting pump exit. */
-  readonly #stopMarker: NativeMemory;
   /** The thread that waits on the port for selectAsync() and the background wait; made on first use. */
   #pump: CompletionPump | undefined;
   #pumpExited: Promise<void> | undefined;
+  #pumpFailure: Error | undefined;
   /** Who gets the pump's next batch: a pending selectAsync(), or the background wait. */
   #batchConsumer: ((completions: Completion[]) => void) | undefined;
-  #pumpFailure: Error | undefined;
-  /** A selectAsync() is waiting for its batch. */
-  #asyncWaiting = false;
-  /** startBackgroundWait() is running: the pump waits again after every batch. */
-  #background = false;
+  /** A selectAsync() waits for its batch, or the background wait runs: other waits are refused. */
+  #busy = false;
   #closed = false;
+  /** Teardown has begun: remote commands are no longer run. */
   #tornDown = false;
+  /** Resolves once teardown closed the port. */
+  #teardownDone: Promise<void> | undefined;
+  /** What the wait loop runs on. */
+  readonly #host: WaitHost = {
+    isClosed: () => this.#closed,
+    updateSockets: () => this.#sockets.update(),
+    route: (completions, sink) => this.#router.routeAll(completions, sink),
+  };
 
   constructor() {
-    this.#port = new CompletionPort();
-    this.#afdGroup = new AfdGroup(this.#port);
-    this.#interrupt = new NativeMemory(8);
-    this.#commandMarker = new NativeMemory(8);
-    this.#stopMarker = new NativeMemory(8);
+    this.#sockets = new SocketPolls(this.#port, this.#router, () => this.#pump?.waiting === true);
+    this.#router.add(WAKE_ADDRESS, WAKE_RECEIVER);
+    this.#router.add(this.#interrupt.address, WAKES_ONLY);
+    this.#router.add(this.#stopMarker.address, WAKES_ONLY);
+    this.#router.add(this.#commandMarker.address, {
+      onCompletion: () => {
+        if (!this.#tornDown) this.#remoteHandler?.();
+      },
+    });
   }
 
   get closed(): boolean {
@@ -98,48 +83,25 @@ export class WindowsSelector implements Selector {
 
   /** Open AFD handles: one per 32 registered sockets at most. */
   get afdHandleCount(): number {
-    return this.#afdGroup.handleCount;
+    return this.#sockets.afdHandleCount;
   }
 
   /** Socket states whose native memory is still alive (including deregistered ones awaiting their completion). */
   get liveSocketStates(): number {
-    return this.#states.size;
+    return this.#sockets.liveCount;
   }
 
   registerSocket(socket: bigint, token: Token, interest: Interest): SocketRegistration {
     this.#assertOpen();
-    const baseSocket = baseSocketOf(socket);
-    const afd = this.#afdGroup.acquire();
-    let state: SockState;
-    try {
-      state = new SockState(socket, baseSocket, afd);
-    } catch (error) {
-      this.#afdGroup.release(afd);
-      throw error;
-    }
-    this.#states.set(state.completionAddress, state);
-    state.setInterest(afdFlagsForInterest(interest), token);
-    try {
-      this.#queue(state);
-    } catch (error) {
-      // The first poll failed: nothing is registered, nothing may stay polled without an owner.
-      state.markDelete();
-      this.#updateQueue.delete(state);
-      this.#releaseIfDone(state);
-      throw error;
-    }
-    return new SocketRegistrationImpl(this, state);
+    return this.#sockets.register(socket, token, interest);
   }
 
   reregisterSocket(registration: SocketRegistration, token: Token, interest: Interest): void {
-    const state = this.#stateOf(registration);
-    state.setInterest(afdFlagsForInterest(interest), token);
-    this.#queue(state);
+    this.#sockets.reregister(this.#stateOf(registration), token, interest);
   }
 
   rearmSocket(registration: SocketRegistration, interest: Interest): void {
-    const state = this.#stateOf(registration);
-    if (state.addInterest(afdFlagsForInterest(interest))) this.#queue(state);
+    this.#sockets.rearm(this.#stateOf(registration), interest);
   }
 
   deregisterSocket(registration: SocketRegistration): void {
@@ -148,19 +110,17 @@ export class WindowsSelector implements Selector {
     // (mio's delete-pending). Deregister asks for nothing more; failing here would depend on
     // whether a wait happened to run between the close and this call.
     if (state.deletePending) return;
-    state.markDelete();
-    this.#updateQueue.delete(state);
-    this.#releaseIfDone(state);
+    this.#sockets.deregister(state);
   }
 
   /** Lets a non-socket source (a named pipe) receive the completions of `address`. */
   addCompletionOwner(address: bigint, owner: CompletionOwner): void {
     this.#assertOpen();
-    this.#owners.set(address, owner);
+    this.#router.add(address, owner);
   }
 
   removeCompletionOwner(address: bigint): void {
-    this.#owners.delete(address);
+    this.#router.remove(address);
   }
 
   wakerTarget(token: Token): WakerTarget {
@@ -177,6 +137,50 @@ export class WindowsSelector implements Selector {
     this.#remoteHandler = handler;
   }
 
+  select(events: Events, timeoutMs: number | undefined): void {
+    this.#assertOpen();
+    this.#assertNotWaiting();
+    const entries = this.#entriesFor(events);
+    events.clear();
+    this.#parked.drainInto(events);
+    const loop = waitLoop(this.#host, this.#parked.targetFor(events), timeoutMs);
+    for (let step = loop.next(); !step.done; ) {
+      this.#port.getMany(entries, step.value.timeoutMs, step.value.limit);
+      step = loop.next(entries);
+    }
+  }
+
+  async selectAsync(events: Events, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+    this.#assertOpen();
+    this.#assertNotWaiting();
+    signal?.throwIfAborted();
+    events.clear();
+    this.#parked.drainInto(events);
+    const loop = waitLoop(this.#host, this.#parked.targetFor(events), timeoutMs);
+    const onAbort = (): void => this.#interruptWait();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (let step = loop.next(); !step.done; ) {
+        // Only what is ready is wanted: dequeued here, without a trip to the pump.
+        const completions = step.value.timeoutMs === 0 ? this.#dequeueNow(this.#entriesFor(events), step.value.limit) : await this.#waitOnPump(step.value.timeoutMs);
+        step = loop.next(completions);
+        if (this.#closed) {
+          await this.#teardown();
+          return;
+        }
+        if (signal?.aborted === true) {
+          // An aborted wait's events never reach the caller, and an edge is reported only once:
+          // keep what this wait dequeued (or took from the parked events) for the next wait.
+          this.putBack(events, 0);
+          events.clear();
+          signal.throwIfAborted();
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /**
    * Hands the waiting to the pump for good: completions come back in batches and their events
    * go to `deliver`, on this thread. While it runs, select() and selectAsync() are refused.
@@ -186,17 +190,19 @@ export class WindowsSelector implements Selector {
     this.#assertNotWaiting();
     const pump = this.#ensurePump();
     const done = this.#pumpExited ?? Promise.resolve();
-    this.#background = true;
+    let batch: EventBatch = [];
+    const target: WaitTarget = { sink: { push: (token, readiness) => batch.push({ token, readiness }) }, room: PUMP_CAPACITY, hasEvents: false };
+    const loop: WaitLoop = waitLoop(this.#host, target, undefined);
+    this.#busy = true;
     this.#batchConsumer = (completions) => {
-      const batch: EventBatch = [];
-      const sink: EventSink = { push: (token, readiness) => batch.push({ token, readiness }) };
-      for (const completion of completions) this.#dispatch(completion, sink);
-      if (!this.#closed) this.#updateSockets();
+      loop.next(completions);
       // Wait again before delivering: a handler that closes the Poll stops the pump itself.
       pump.release();
-      if (batch.length > 0) deliver(batch);
+      const delivered = batch;
+      batch = [];
+      if (delivered.length > 0) deliver(delivered);
     };
-    this.#updateSockets();
+    loop.next();
     pump.release();
     return {
       ref: () => pump.ref(),
@@ -224,17 +230,13 @@ export class WindowsSelector implements Selector {
     const pump = new CompletionPump({
       port: this.#port.handle,
       stopMarker: this.#stopMarker.address,
-      capacity: 1024,
-      dequeueNow: () => {
-        const entries = (this.#entries ??= new CompletionEntries(64));
-        this.#port.getMany(entries, 0);
-        return [...entries];
-      },
+      capacity: PUMP_CAPACITY,
+      dequeueNow: () => [...this.#dequeueNow((this.#entries ??= new CompletionEntries(64)))],
       onCompletions: (completions) => {
         const consumer = this.#batchConsumer;
         if (consumer !== undefined) consumer(completions);
         // Nobody waits any more (an aborted wait): an edge is reported once, keep its events.
-        else this.#keep(completions);
+        else this.#router.routeAll(completions, this.#parked.sink);
       },
       onFailed: (error) => {
         this.#pumpFailure = new InvalidStateError('ERR_POLL_FAILED', `waiting on the completion port failed (Win32 error ${error})`);
@@ -243,13 +245,15 @@ export class WindowsSelector implements Selector {
         process.off('exit', stopOnExit);
         this.#pump = undefined;
         this.#pumpExited = undefined;
-        this.#background = false;
+        this.#busy = false;
         const consumer = this.#batchConsumer;
         this.#batchConsumer = undefined;
-        if (this.#closed) this.#teardown();
+        const tornDown = this.#closed ? this.#teardown() : undefined;
         // A wait still pending gets an empty batch: it sees the close (or the failure).
         consumer?.([]);
-        exited();
+        // A background wait's stop() resolves once the port is closed.
+        if (tornDown === undefined) exited();
+        else void tornDown.then(exited);
       },
     });
     pump.unref();
@@ -266,78 +270,6 @@ export class WindowsSelector implements Selector {
     } else pump.exit();
   }
 
-  /** Completions that arrived for nobody: their events wait in the overflow for the next wait. */
-  #keep(completions: Completion[]): void {
-    const sink: EventSink = { push: (token, readiness) => this.#overflow.push({ token, readiness }) };
-    for (const completion of completions) this.#dispatch(completion, sink);
-  }
-
-  select(events: Events, timeoutMs: number | undefined): void {
-    this.#assertOpen();
-    this.#assertNotWaiting();
-    const entries = this.#entriesFor(events);
-    events.clear();
-    this.#drainOverflow(events);
-    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
-    let wait = events.length > 0 ? 0 : timeoutMs;
-    for (;;) {
-      this.#updateSockets();
-      // Never dequeue more than the caller can take: an edge reported once must not be parked.
-      if (events.length < events.capacity) this.#port.getMany(entries, wait === undefined ? undefined : Math.ceil(wait), events.capacity - events.length);
-      else entries.setLength(0);
-      this.#feed(entries, events);
-      if (events.length > 0 || this.#closed) return;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) return;
-      wait = remaining === Infinity ? undefined : remaining;
-    }
-  }
-
-  async selectAsync(events: Events, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    this.#assertOpen();
-    this.#assertNotWaiting();
-    signal?.throwIfAborted();
-    events.clear();
-    this.#drainOverflow(events);
-    if (events.length > 0 || timeoutMs === 0) {
-      // Events are at hand already, or only what is ready is wanted: no trip to the pump.
-      const entries = this.#entriesFor(events);
-      this.#updateSockets();
-      if (events.length < events.capacity) this.#port.getMany(entries, 0, events.capacity - events.length);
-      else entries.setLength(0);
-      this.#feed(entries, events);
-      return;
-    }
-    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
-    let wait = timeoutMs;
-    const onAbort = (): void => this.#interruptWait();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for (;;) {
-        this.#updateSockets();
-        const completions = await this.#waitOnPump(wait);
-        this.#feed(completions, events);
-        if (this.#closed) {
-          this.#teardown();
-          return;
-        }
-        if (signal?.aborted === true) {
-          // An aborted wait's events never reach the caller, and an edge is reported only once:
-          // keep what this wait dequeued (or took from the overflow) for the next wait.
-          this.putBack(events, 0);
-          events.clear();
-          signal.throwIfAborted();
-        }
-        if (events.length > 0) return;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return;
-        wait = remaining === Infinity ? undefined : remaining;
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
   /**
    * One wait of the pump, ref'd like a pending net handle; a timeout posts the interrupt marker.
    * The pump's entries belong to its thread until the batch is back.
@@ -345,11 +277,11 @@ export class WindowsSelector implements Selector {
   #waitOnPump(timeoutMs: number | undefined): Promise<Completion[]> {
     const pump = this.#ensurePump();
     return new Promise<Completion[]>((resolve, reject) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.#interruptWait(), Math.ceil(timeoutMs));
-      this.#asyncWaiting = true;
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.#interruptWait(), timeoutMs);
+      this.#busy = true;
       this.#batchConsumer = (completions) => {
         this.#batchConsumer = undefined;
-        this.#asyncWaiting = false;
+        this.#busy = false;
         clearTimeout(timer);
         pump.unref();
         if (this.#pumpFailure !== undefined && !this.#closed) reject(this.#pumpFailure);
@@ -360,7 +292,17 @@ export class WindowsSelector implements Selector {
     });
   }
 
-  /** Closes the port after every poll in flight has reported back; idempotent. */
+  /** What the port holds now, without blocking; the entries are this thread's. */
+  #dequeueNow(entries: CompletionEntries, limit = entries.capacity): CompletionEntries {
+    this.#port.getMany(entries, 0, limit);
+    return entries;
+  }
+
+  /**
+   * Closes the port after every poll in flight has reported back; idempotent. Never blocks for
+   * them: polls still out when it returns are reaped in the background (close-drain.ts), and a
+   * wait pending at the close resolves once that is over.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -371,116 +313,51 @@ export class WindowsSelector implements Selector {
       return;
     }
     this.#stopPump();
-    this.#teardown();
+    void this.#teardown();
   }
 
-  #teardown(): void {
-    if (this.#tornDown) return;
+  /** Cancels every poll, and closes the port once they reported back; resolves when it is closed. */
+  #teardown(): Promise<void> {
+    if (this.#teardownDone !== undefined) return this.#teardownDone;
     this.#tornDown = true;
-    this.#updateQueue.clear();
-    for (const state of this.#states.values()) state.markDelete();
-    const entries = this.#entries ?? new CompletionEntries(64);
-    this.#entries = entries;
-    const sink: EventSink = { push: () => undefined };
-    const deadline = performance.now() + CLOSE_DRAIN_MS;
-    while (this.#hasPendingPolls() && performance.now() < deadline) {
-      this.#port.getMany(entries, 50);
-      for (const completion of entries) this.#dispatch(completion, sink);
-    }
-    // Completions already queued for non-socket owners (pipes) are handed over so they can free.
-    this.#port.getMany(entries, 0);
-    for (const completion of entries) this.#dispatch(completion, sink);
-    // Owners whose operations are still in flight would never hear back: let them reclaim now.
-    for (const owner of new Set(this.#owners.values())) owner.onPortClosed?.();
-    this.#owners.clear();
-    for (const state of this.#states.values()) {
-      if (state.releasable) this.#release(state);
-    }
-    if (this.#states.size > 0) {
-      // Never free memory the kernel may still write: leak it, loudly.
-      process.emitWarning(`mio-ts: ${this.#states.size} AFD poll(s) did not complete before close; their memory is leaked`);
-    }
-    this.#afdGroup.closeAll();
-    entries.free();
-    this.#entries = undefined;
-    this.#interrupt.free();
-    this.#commandMarker.free();
-    this.#stopMarker.free();
-    this.#remoteHandler = undefined;
-    // Another thread may be posting right now: its handle value must not be recycled under it.
-    waitForPosters(this.#lifetime);
-    this.#port.close();
-  }
-
-  #hasPendingPolls(): boolean {
-    for (const state of this.#states.values()) if (state.status !== 'idle') return true;
-    return false;
+    this.#sockets.cancelAll();
+    const entries = (this.#entries ??= new CompletionEntries(64));
+    const discard: EventSink = { push: () => undefined };
+    const rest = drainCancelledPolls({
+      dequeueNow: () => this.#dequeueNow(entries),
+      route: (batch) => this.#router.routeAll(batch, discard),
+      pending: () => this.#sockets.hasPendingPolls,
+      budgetMs: CLOSE_DRAIN_MS,
+    });
+    const closePort = (): void => {
+      // Completions already queued for non-socket owners (pipes) are handed over so they can free.
+      this.#router.routeAll(this.#dequeueNow(entries), discard);
+      // Owners whose operations are still in flight would never hear back: let them reclaim now.
+      this.#router.portClosed();
+      const leaked = this.#sockets.closeAll();
+      if (leaked > 0) {
+        // Never free memory the kernel may still write: leak it, loudly.
+        process.emitWarning(`mio-ts: ${leaked} AFD poll(s) did not complete before close; their memory is leaked`);
+      }
+      entries.free();
+      this.#entries = undefined;
+      this.#interrupt.free();
+      this.#commandMarker.free();
+      this.#stopMarker.free();
+      this.#remoteHandler = undefined;
+      // Another thread may be posting right now: its handle value must not be recycled under it.
+      waitForPosters(this.#lifetime);
+      this.#port.close();
+    };
+    if (rest === undefined) {
+      closePort();
+      this.#teardownDone = Promise.resolve();
+    } else this.#teardownDone = rest.then(closePort);
+    return this.#teardownDone;
   }
 
   #interruptWait(): void {
     if (!this.#port.closed) this.#port.post(0n, 0, this.#interrupt.address);
-  }
-
-  #queue(state: SockState): void {
-    this.#updateQueue.add(state);
-    // A wait is running on another thread: issue the poll now so that wait sees it.
-    if (this.#pump?.waiting === true) this.#updateSockets();
-  }
-
-  #updateSockets(): void {
-    for (const state of this.#updateQueue) {
-      // Leaves the queue only once its poll is issued: a failed issue (the error goes to the
-      // caller) is tried again before the next wait, so the registration is not lost.
-      if (state.deletePending) {
-        this.#updateQueue.delete(state);
-        continue;
-      }
-      state.update();
-      this.#updateQueue.delete(state);
-      this.#releaseIfDone(state);
-    }
-  }
-
-  #feed(completions: Iterable<Completion>, events: Events): void {
-    const sink: EventSink = {
-      push: (token, readiness) => {
-        if (!events.push(token, readiness)) this.#overflow.push({ token, readiness });
-      },
-    };
-    for (const completion of completions) this.#dispatch(completion, sink);
-  }
-
-  #dispatch(completion: Completion, sink: EventSink): void {
-    if (completion.overlapped === 0n) {
-      // A Waker: the key is its token.
-      sink.push(Number(completion.key) as Token, Readiness.READABLE);
-      return;
-    }
-    if (completion.overlapped === this.#interrupt.address || completion.overlapped === this.#stopMarker.address) return;
-    if (completion.overlapped === this.#commandMarker.address) {
-      if (!this.#tornDown) this.#remoteHandler?.();
-      return;
-    }
-    const state = this.#states.get(completion.overlapped);
-    if (state !== undefined) {
-      const report = state.complete();
-      if (report !== undefined) sink.push(report.token as Token, readinessFromAfdFlags(report.flags));
-      if (state.deletePending) this.#releaseIfDone(state);
-      // Re-arm with whatever flags are still wanted.
-      else this.#updateQueue.add(state);
-      return;
-    }
-    this.#owners.get(completion.overlapped)?.onCompletion(completion, sink);
-  }
-
-  #releaseIfDone(state: SockState): void {
-    if (state.releasable) this.#release(state);
-  }
-
-  #release(state: SockState): void {
-    this.#states.delete(state.completionAddress);
-    state.free();
-    this.#afdGroup.release(state.afd);
   }
 
   /**
@@ -488,20 +365,7 @@ export class WindowsSelector implements Selector {
    * an iterator that stopped mid-batch): the next wait returns them first, in order.
    */
   putBack(events: Events, from: number): void {
-    const kept: { token: Token; readiness: ReadinessBits }[] = [];
-    for (let i = from; i < events.length; i++) {
-      const event = events.get(i);
-      if (event !== undefined) kept.push({ token: event.token, readiness: event.readiness });
-    }
-    if (kept.length > 0) this.#overflow.unshift(...kept);
-  }
-
-  #drainOverflow(events: Events): void {
-    while (this.#overflow.length > 0) {
-      const next = this.#overflow[0];
-      if (next === undefined || !events.push(next.token, next.readiness)) return;
-      this.#overflow.shift();
-    }
+    this.#parked.putBack(events, from);
   }
 
   #entriesFor(events: Events): CompletionEntries {
@@ -514,7 +378,7 @@ export class WindowsSelector implements Selector {
   }
 
   #stateOf(registration: SocketRegistration, allowDeleted = false): SockState {
-    if (!(registration instanceof SocketRegistrationImpl) || registration.selector !== this) {
+    if (!(registration instanceof SocketPollRegistration) || registration.polls !== this.#sockets) {
       throw new InvalidArgumentError('the registration belongs to another Poll');
     }
     this.#assertOpen();
@@ -527,6 +391,6 @@ export class WindowsSelector implements Selector {
   }
 
   #assertNotWaiting(): void {
-    if (this.#asyncWaiting || this.#background) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
+    if (this.#busy) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
   }
 }

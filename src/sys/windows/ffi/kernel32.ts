@@ -3,11 +3,15 @@ import { bindLibrary } from './koffi-loader.js';
 import { ERROR_NOT_FOUND, INVALID_HANDLE_VALUE, WAIT_TIMEOUT } from './constants.js';
 import { toAddress, win32Error } from './win-error.js';
 
+/** Declared once here; the completion pump's worker binds the same prototypes (completion-pump.ts). */
+export const GET_QUEUED_COMPLETION_STATUS_EX =
+  'int __stdcall GetQueuedCompletionStatusEx(void *CompletionPort, void *CompletionPortEntries, uint32_t ulCount, void *ulNumEntriesRemoved, uint32_t dwMilliseconds, int fAlertable)';
+export const GET_LAST_ERROR = 'uint32_t __stdcall GetLastError()';
+
 export const kernel32 = bindLibrary('kernel32.dll', {
   CreateIoCompletionPort:
     'void * __stdcall CreateIoCompletionPort(void *FileHandle, void *ExistingCompletionPort, uintptr_t CompletionKey, uint32_t NumberOfConcurrentThreads)',
-  GetQueuedCompletionStatusEx:
-    'int __stdcall GetQueuedCompletionStatusEx(void *CompletionPort, void *CompletionPortEntries, uint32_t ulCount, void *ulNumEntriesRemoved, uint32_t dwMilliseconds, int fAlertable)',
+  GetQueuedCompletionStatusEx: GET_QUEUED_COMPLETION_STATUS_EX,
   PostQueuedCompletionStatus:
     'int __stdcall PostQueuedCompletionStatus(void *CompletionPort, uint32_t dwNumberOfBytesTransferred, uintptr_t dwCompletionKey, void *lpOverlapped)',
   CloseHandle: 'int __stdcall CloseHandle(void *hObject)',
@@ -22,7 +26,7 @@ export const kernel32 = bindLibrary('kernel32.dll', {
     'void * __stdcall CreateFileW(str16 lpFileName, uint32_t dwDesiredAccess, uint32_t dwShareMode, void *lpSecurityAttributes, uint32_t dwCreationDisposition, uint32_t dwFlagsAndAttributes, void *hTemplateFile)',
   ReadFile: 'int __stdcall ReadFile(void *hFile, void *lpBuffer, uint32_t nNumberOfBytesToRead, void *lpNumberOfBytesRead, void *lpOverlapped)',
   WriteFile: 'int __stdcall WriteFile(void *hFile, void *lpBuffer, uint32_t nNumberOfBytesToWrite, void *lpNumberOfBytesWritten, void *lpOverlapped)',
-  GetLastError: 'uint32_t __stdcall GetLastError()',
+  GetLastError: GET_LAST_ERROR,
   SetLastError: 'void __stdcall SetLastError(uint32_t dwErrCode)',
   GetCurrentProcess: 'void * __stdcall GetCurrentProcess()',
   GetProcessHandleCount: 'int __stdcall GetProcessHandleCount(void *hProcess, _Out_ uint32_t *pdwHandleCount)',
