@@ -49,8 +49,12 @@ export interface Selector {
   deregisterSocket(registration: SocketRegistration): void;
   /** Re-arms `interest` (one direction or both) after its owner saw WouldBlock (edge triggering). */
   rearmSocket(registration: SocketRegistration, interest: Interest): void;
-  /** Waits on a worker thread and hands each batch of events to `deliver` on this thread. */
-  startBackgroundWait(deliver: (batch: EventBatch) => void): BackgroundWait;
+  /**
+   * Waits on a worker thread and hands each batch of events to `deliver` on this thread. `fail`
+   * hears, once, that waiting stopped for good (the port or its thread broke, or a poll could
+   * not be issued); no batch follows it.
+   */
+  startBackgroundWait(deliver: (batch: EventBatch) => void, fail: (error: Error) => void): BackgroundWait;
   /** Blocks the calling thread up to `timeoutMs` (undefined: until an event). */
   select(events: Events, timeoutMs: number | undefined): void;
   /** Waits without blocking the event loop. */

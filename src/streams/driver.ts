@@ -171,7 +171,10 @@ export class Driver {
     if (next === 'async') this.#asyncLoop = this.#startAsyncLoop();
     else if (next === 'pump') {
       if (this.poll.closed) throw new InvalidStateError('ERR_POLL_CLOSED', "the driver's Poll is closed");
-      this.#pump = selectorOf(this.poll.registry()).startBackgroundWait((batch) => this.#dispatch(batch));
+      this.#pump = selectorOf(this.poll.registry()).startBackgroundWait(
+        (batch) => this.#dispatch(batch),
+        (error) => this.#fail(error),
+      );
       this.#pump.unref();
     }
     this.#mode = next;

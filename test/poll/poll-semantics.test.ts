@@ -25,7 +25,7 @@ class ScriptedSelector implements Selector {
   reregisterSocket(): void {}
   deregisterSocket(): void {}
   rearmSocket(): void {}
-  startBackgroundWait(_deliver: (batch: EventBatch) => void): BackgroundWait {
+  startBackgroundWait(_deliver: (batch: EventBatch) => void, _fail: (error: Error) => void): BackgroundWait {
     throw new Error('not used');
   }
   select(events: Events, timeoutMs: number | undefined): void {

@@ -185,7 +185,7 @@ export class WindowsSelector implements Selector {
    * Hands the waiting to the pump for good: completions come back in batches and their events
    * go to `deliver`, on this thread. While it runs, select() and selectAsync() are refused.
    */
-  startBackgroundWait(deliver: (batch: EventBatch) => void): BackgroundWait {
+  startBackgroundWait(deliver: (batch: EventBatch) => void, fail: (error: Error) => void): BackgroundWait {
     this.#assertOpen();
     this.#assertNotWaiting();
     const pump = this.#ensurePump();
@@ -194,8 +194,26 @@ export class WindowsSelector implements Selector {
     const target: WaitTarget = { sink: { push: (token, readiness) => batch.push({ token, readiness }) }, room: PUMP_CAPACITY, hasEvents: false };
     const loop: WaitLoop = waitLoop(this.#host, target, undefined);
     this.#busy = true;
+    let failed = false;
+    const stopFor = (error: Error): void => {
+      if (failed) return;
+      failed = true;
+      this.#stopPump();
+      fail(error);
+    };
     this.#batchConsumer = (completions) => {
-      loop.next(completions);
+      try {
+        loop.next(completions);
+      } catch (error) {
+        // A poll that cannot be issued (NtDeviceIoControlFile failed): its socket would never
+        // be reported again, so waiting on cannot be trusted.
+        stopFor(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      if (this.#pumpFailure !== undefined) {
+        stopFor(this.#pumpFailure);
+        return;
+      }
       // Wait again before delivering: a handler that closes the Poll stops the pump itself.
       pump.release();
       const delivered = batch;

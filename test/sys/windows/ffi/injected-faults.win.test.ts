@@ -71,6 +71,21 @@ describe('faults injected at the FFI edge', () => {
     expect(Driver.shared()).not.toBe(driver);
   });
 
+  it('an AFD poll failing as an unreferenced Driver starts waiting: its source hears the typed error, nothing is thrown', async () => {
+    const driver = new Driver();
+    const socket = UdpSocket.bind('127.0.0.1:0');
+    closers.push(() => socket.close());
+    const fault = arm({ dll: 'ntdll.dll', name: 'NtDeviceIoControlFile', returns: STATUS_INSUFFICIENT_RESOURCES });
+    // No retain(): the driver hands the wait to its thread, unref'd, and issues the poll first.
+    const failure = new Promise<Error>((resolve) => driver.add(socket, Interest.READABLE, () => undefined, resolve));
+    const error = await failure;
+    expect(fault.hits).toBe(1);
+    expect(error).toBeInstanceOf(SystemError);
+    expect((error as SystemError).code).toBe('ENOMEM');
+    expect(driver.failure).toBe(error);
+    expect(driver.poll.closed).toBe(true);
+  });
+
   it('CreateIoCompletionPort failing: new Poll() throws a typed error and leaks no handle', async () => {
     const warm = new Poll();
     warm.close();
