@@ -1,6 +1,6 @@
 // The registration state of one socket (mio's IoSourceState): which Poll it belongs to, under
 // which token and interest, and the re-arm after WouldBlock that makes edges work.
-import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import { AlreadyRegisteredError, InvalidArgumentError, NotRegisteredError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import type { Selector, SocketRegistration } from '../core/selector.js';
 import type { Token } from '../core/token.js';
@@ -35,7 +35,7 @@ export class IoSourceState implements SelectorRegistration {
   }
 
   register(selector: Selector, token: Token, interest: Interest): void {
-    if (this.registered) throw new InvalidStateError('ERR_ALREADY_REGISTERED', 'the source is already registered with a Poll');
+    if (this.registered) throw new AlreadyRegisteredError('the source is already registered with a Poll');
     this.#registration = selector.registerSocket(this.#socket, token, interest);
     this.#selector = selector;
     this.#interest = interest;
@@ -75,7 +75,7 @@ export class IoSourceState implements SelectorRegistration {
 
   #registrationFor(selector: Selector): SocketRegistration {
     if (this.#registration === undefined || this.#selector === undefined || this.#selector.closed) {
-      throw new InvalidStateError('ERR_NOT_REGISTERED', 'the source is not registered');
+      throw new NotRegisteredError('the source is not registered');
     }
     if (this.#selector !== selector) throw new InvalidArgumentError('the source is registered with another Poll');
     return this.#registration;

@@ -2,7 +2,7 @@
 // threads and tests); pollAsync() and for-await wait on a thread of the Poll's own instead (not
 // one of libuv's threadpool), so the event loop keeps running and nothing busy-polls.
 import { createSelector } from '../sys/index.js';
-import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import { InvalidArgumentError, PollClosedError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
 import { Events } from '../core/events.js';
 import { Registry } from './registry.js';
@@ -91,7 +91,7 @@ export class Poll implements AsyncIterable<Event>, Disposable {
   }
 
   #assertOpen(): void {
-    if (this.#selector.closed) throw new InvalidStateError('ERR_POLL_CLOSED', 'the Poll is closed');
+    if (this.#selector.closed) throw new PollClosedError('the Poll is closed');
   }
 }
 

@@ -1,6 +1,6 @@
 // mio's Registry: registers sources with a Poll. Every argument is checked here, before any
 // native call.
-import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import { InvalidArgumentError, PollClosedError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import type { Selector } from '../core/selector.js';
 import { isSource, type Source } from './source.js';
@@ -12,7 +12,7 @@ const selectors = new WeakMap<Registry, Selector>();
 export function selectorOf(registry: Registry): Selector {
   const selector = selectors.get(registry);
   if (selector === undefined) throw new InvalidArgumentError('not a Registry of mio-ts');
-  if (selector.closed) throw new InvalidStateError('ERR_POLL_CLOSED', 'the Poll is closed');
+  if (selector.closed) throw new PollClosedError('the Poll is closed');
   return selector;
 }
 

@@ -4,7 +4,7 @@
 // the commands synchronously, registers them and goes on waiting, so they count in that poll.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { requestRemoteCommands } from '../sys/index.js';
-import { InvalidArgumentError, InvalidStateError } from '../core/errors.js';
+import { AlreadyRegisteredError, InvalidArgumentError, NotRegisteredError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { IoSource } from './io-source.js';
 import { selectorOf, type Registry } from './registry.js';
@@ -91,13 +91,13 @@ export class RemoteCommandQueue {
         // Each register builds a new IoSource, so its own "already registered" check cannot
         // see a second register of the same socket: without this, the first registration
         // would be orphaned (never deregistrable) and the socket polled twice.
-        if (this.#sources.has(command.socket)) throw new InvalidStateError('ERR_ALREADY_REGISTERED', `socket ${command.socket} is already registered from a worker`);
+        if (this.#sources.has(command.socket)) throw new AlreadyRegisteredError(`socket ${command.socket} is already registered from a worker`);
         const source = new IoSource(command.socket);
         this.#registry.register(source, command.token, interest as Interest);
         this.#sources.set(command.socket, source);
       } else {
         const source = this.#sources.get(command.socket);
-        if (source === undefined) throw new InvalidStateError('ERR_NOT_REGISTERED', `socket ${command.socket} is not registered from a worker`);
+        if (source === undefined) throw new NotRegisteredError(`socket ${command.socket} is not registered from a worker`);
         if (command.op === 'reregister') this.#registry.reregister(source, command.token, interest as Interest);
         else {
           this.#registry.deregister(source);

@@ -3,7 +3,7 @@
 // process open like a ref'd net handle. While only unref'd sources remain, it hands the wait to
 // the Poll's waiting thread for good, unref'd, so the process may exit. Both wait on that thread,
 // never on libuv's threadpool. With no sources it does not wait.
-import { InvalidStateError } from '../core/errors.js';
+import { PollClosedError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
 import { Poll } from '../poll/poll.js';
 import type { ReadinessBits } from '../core/readiness.js';
@@ -170,7 +170,7 @@ export class Driver {
     const next = this.#desired();
     if (next === 'async') this.#asyncLoop = this.#startAsyncLoop();
     else if (next === 'pump') {
-      if (this.poll.closed) throw new InvalidStateError('ERR_POLL_CLOSED', "the driver's Poll is closed");
+      if (this.poll.closed) throw new PollClosedError("the driver's Poll is closed");
       this.#pump = selectorOf(this.poll.registry()).startBackgroundWait(
         (batch) => this.#dispatch(batch),
         (error) => this.#fail(error),

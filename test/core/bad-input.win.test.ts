@@ -9,9 +9,9 @@ import { closeRaw, connectedPair, has, newPoll, peerWrite, pollUntil, rawListene
 
 useCleanups();
 
-const notRegistered = { name: 'InvalidStateError', code: 'ERR_NOT_REGISTERED' };
-const alreadyRegistered = { name: 'InvalidStateError', code: 'ERR_ALREADY_REGISTERED' };
-const pollClosed = { name: 'InvalidStateError', code: 'ERR_POLL_CLOSED' };
+const notRegistered = { name: 'NotRegisteredError', code: 'ERR_NOT_REGISTERED' };
+const alreadyRegistered = { name: 'AlreadyRegisteredError', code: 'ERR_ALREADY_REGISTERED' };
+const pollClosed = { name: 'PollClosedError', code: 'ERR_POLL_CLOSED' };
 const invalidArgument = { name: 'InvalidArgumentError', code: 'ERR_INVALID_ARG_VALUE' };
 
 describe('registration state', () => {

@@ -73,7 +73,7 @@ describe('pollAsync', () => {
     const waker = new Waker(poll.registry(), 4);
     const events = new Events(4);
     const first = poll.pollAsync(events);
-    await expect(poll.pollAsync(new Events(4), { timeout: 0 })).rejects.toMatchObject({ name: 'InvalidStateError', code: 'ERR_POLL_BUSY' });
+    await expect(poll.pollAsync(new Events(4), { timeout: 0 })).rejects.toMatchObject({ name: 'PollBusyError', code: 'ERR_POLL_BUSY' });
     expect(() => poll.poll(new Events(4), 0)).toThrow(InvalidStateError);
     expect(() => poll.poll(new Events(4), 0)).toThrow(expect.objectContaining({ code: 'ERR_POLL_BUSY' }));
     waker.wake();

@@ -82,7 +82,7 @@ describe('Waker', () => {
   it('cannot be created for a closed Poll', () => {
     const poll = newPoll();
     poll.close();
-    expect(() => new Waker(poll.registry(), 1)).toThrow(expect.objectContaining({ name: 'InvalidStateError', code: 'ERR_POLL_CLOSED' }));
+    expect(() => new Waker(poll.registry(), 1)).toThrow(expect.objectContaining({ name: 'PollClosedError', code: 'ERR_POLL_CLOSED' }));
     expect(() => new Waker(poll.registry(), 1)).toThrow(InvalidStateError);
   });
 
@@ -110,6 +110,6 @@ describe('Waker', () => {
     const worker = startTsWorker(wakeWorker);
     poll.close();
     worker.send({ target: waker.target, times: 1 });
-    expect(await worker.next()).toMatchObject({ ok: false, name: 'InvalidStateError', code: 'ERR_POLL_CLOSED' });
+    expect(await worker.next()).toMatchObject({ ok: false, name: 'PollClosedError', code: 'ERR_POLL_CLOSED' });
   });
 });

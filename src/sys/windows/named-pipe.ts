@@ -20,7 +20,7 @@
 //   connection, so nothing from one client leaks into the next (#1983);
 // - close() closes the handle at once and the Poll's teardown reclaims whatever is still in
 //   flight (onPortClosed), so neither handles nor buffers leak when a Poll closes first (#1944).
-import { InvalidArgumentError, InvalidStateError, SystemError } from '../../core/errors.js';
+import { AlreadyRegisteredError, InvalidArgumentError, InvalidStateError, NotRegisteredError, PollClosedError, SystemError } from '../../core/errors.js';
 import type { Interest } from '../../core/interest.js';
 import { Readiness, type ReadinessBits } from '../../core/readiness.js';
 import type { Selector } from '../../core/selector.js';
@@ -121,7 +121,7 @@ export class WindowsNamedPipe implements CompletionOwner {
   register(selector: Selector, token: Token, interest: Interest): void {
     const windows = asWindowsSelector(selector);
     this.#assertOpen();
-    if (this.registered) throw new InvalidStateError('ERR_ALREADY_REGISTERED', 'the named pipe is already registered with a Poll');
+    if (this.registered) throw new AlreadyRegisteredError('the named pipe is already registered with a Poll');
     if (this.#selector !== undefined && this.#selector !== windows) {
       throw new InvalidArgumentError('the named pipe is bound to the completion port of another Poll; a pipe handle can serve one Poll in its lifetime');
     }
@@ -363,7 +363,7 @@ export class WindowsNamedPipe implements CompletionOwner {
     const windows = asWindowsSelector(selector);
     this.#assertOpen();
     if (this.#selector !== undefined && this.#selector !== windows) throw new InvalidArgumentError('the named pipe is registered with another Poll');
-    if (!this.registered) throw new InvalidStateError('ERR_NOT_REGISTERED', 'the named pipe is not registered');
+    if (!this.registered) throw new NotRegisteredError('the named pipe is not registered');
   }
 
   #assertOpen(): void {
@@ -373,9 +373,9 @@ export class WindowsNamedPipe implements CompletionOwner {
   #assertUsable(): void {
     this.#assertOpen();
     if (this.#selector === undefined) {
-      throw new InvalidStateError('ERR_NOT_REGISTERED', 'register the named pipe with a Poll first: its overlapped I/O completes through that Poll');
+      throw new NotRegisteredError('register the named pipe with a Poll first: its overlapped I/O completes through that Poll');
     }
-    if (this.#portClosed || this.#selector.closed) throw new InvalidStateError('ERR_POLL_CLOSED', 'the Poll this named pipe was registered with is closed');
+    if (this.#portClosed || this.#selector.closed) throw new PollClosedError('the Poll this named pipe was registered with is closed');
   }
 
   #assertConnectedServer(): void {

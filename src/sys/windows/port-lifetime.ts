@@ -4,7 +4,7 @@
 // OVERLAPPED for one of its own requests (memory corruption). So posters and the closing owner
 // meet in shared memory: a poster counts itself in, then checks the port is open; the owner
 // marks it closed, then waits until no poster is in before it closes the handle.
-import { InvalidStateError } from '../../core/errors.js';
+import { PollClosedError } from '../../core/errors.js';
 
 const STATE = 0;
 const POSTERS = 1;
@@ -22,7 +22,7 @@ export function createPortLifetime(): PortLifetime {
 export function postWhileOpen(lifetime: PortLifetime, post: () => void): void {
   Atomics.add(lifetime, POSTERS, 1);
   try {
-    if (Atomics.load(lifetime, STATE) !== OPEN) throw new InvalidStateError('ERR_POLL_CLOSED', 'the Poll is closed');
+    if (Atomics.load(lifetime, STATE) !== OPEN) throw new PollClosedError('the Poll is closed');
     post();
   } finally {
     if (Atomics.sub(lifetime, POSTERS, 1) === 1) Atomics.notify(lifetime, POSTERS);

@@ -2,7 +2,7 @@
 // routed by address to their owner (completion-router.ts), and one wait loop (wait-loop.ts)
 // driven on this thread by select() or on the pump's thread by selectAsync() and the
 // background wait.
-import { InvalidArgumentError, InvalidStateError } from '../../core/errors.js';
+import { InvalidArgumentError, InvalidStateError, NotRegisteredError, PollBusyError, PollClosedError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
 import type { Interest } from '../../core/interest.js';
 import type { BackgroundWait, EventBatch, RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
@@ -400,15 +400,15 @@ export class WindowsSelector implements Selector {
       throw new InvalidArgumentError('the registration belongs to another Poll');
     }
     this.#assertOpen();
-    if (registration.state.deletePending && !allowDeleted) throw new InvalidStateError('ERR_NOT_REGISTERED', 'the source is not registered');
+    if (registration.state.deletePending && !allowDeleted) throw new NotRegisteredError('the source is not registered');
     return registration.state;
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new InvalidStateError('ERR_POLL_CLOSED', 'the Poll is closed');
+    if (this.#closed) throw new PollClosedError('the Poll is closed');
   }
 
   #assertNotWaiting(): void {
-    if (this.#busy) throw new InvalidStateError('ERR_POLL_BUSY', 'a poll is already in progress on this Poll');
+    if (this.#busy) throw new PollBusyError('a poll is already in progress on this Poll');
   }
 }
