@@ -237,6 +237,12 @@ class Server extends EventEmitter {
     return this;
   }
 
+  /** `await using server = ...`: closes a listening server and settles once it has closed, as net's. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.listening) return;
+    await new Promise<void>((resolve, reject) => this.close((error) => (error === undefined ? resolve() : reject(error))));
+  }
+
   ref(): this {
     this.#refd = true;
     this.#pipeListener?.ref();

@@ -118,6 +118,11 @@ export class Relay extends EventEmitter {
     for (const pair of this.#links) for (const stream of pair) stream.destroy();
   }
 
+  /** `await using relay = ...`: stop() with its default grace. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   #drain([a, b]: Duplex[], quietMs: number): Promise<void> {
     const left = a as Duplex;
     const right = b as Duplex;

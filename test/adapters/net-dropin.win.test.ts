@@ -183,6 +183,18 @@ describe('node:net drop-in', () => {
     expect(error.code).toBe('EADDRINUSE');
   });
 
+  it('Symbol.asyncDispose closes a listening server once, as node:net', async () => {
+    const server = mioNet.createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let closed = false;
+    server.once('close', () => (closed = true));
+    await server[Symbol.asyncDispose]();
+    expect(closed).toBe(true);
+    expect(server.listening).toBe(false);
+    // A closed server has nothing left to dispose of.
+    await server[Symbol.asyncDispose]();
+  });
+
   it("Node's http.Server serves a real HTTP client over the drop-in", async () => {
     const httpServer = http.createServer((request, response) => {
       response.setHeader('content-type', 'text/plain');
