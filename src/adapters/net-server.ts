@@ -6,12 +6,12 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { SystemError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
-import type { Token } from '../core/token.js';
 import { WOULD_BLOCK } from '../core/would-block.js';
 import type { SocketAddress } from '../net/address.js';
 import { TcpListener } from '../net/tcp-listener.js';
 import type { TcpStream } from '../net/tcp-stream.js';
 import { Driver, type DriverHold } from '../streams/driver.js';
+import type { DriverRegistration } from '../streams/driver-registration.js';
 import { PipeListener } from '../streams/pipe-listener.js';
 import type { PipeSocket } from '../streams/pipe-socket.js';
 import { callableClass } from './callable-class.js';
@@ -55,7 +55,7 @@ class Server extends EventEmitter {
   readonly #connections = new Set<Socket | PipeSocket>();
   #listener: TcpListener | undefined;
   #pipeListener: PipeListener | undefined;
-  #token: Token | undefined;
+  #registration: DriverRegistration | undefined;
   /** A listen() waiting for its host name to resolve. */
   #resolving = false;
   /** Removes the abort listener of the current listen({ signal }). */
@@ -148,7 +148,7 @@ class Server extends EventEmitter {
       return;
     }
     try {
-      this.#token = this.#driver.add(
+      this.#registration = this.#driver.register(
         listener,
         Interest.READABLE,
         () => this.#acceptSome(),
@@ -226,10 +226,10 @@ class Server extends EventEmitter {
       this.#pipeListener = undefined;
     }
     if (this.#listener !== undefined) {
-      if (this.#token !== undefined) this.#driver.remove(this.#listener, this.#token);
+      this.#registration?.close();
+      this.#registration = undefined;
       this.#listener.close();
       this.#listener = undefined;
-      this.#token = undefined;
     }
     this.#closeRequested = true;
     this.#updateRetain();

@@ -6,9 +6,9 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { getDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, isIP } from 'node:net';
 import { Interest } from '../core/interest.js';
 import { Readiness } from '../core/readiness.js';
-import type { Token } from '../core/token.js';
 import { TcpStream } from '../net/tcp-stream.js';
-import type { Driver, DriverHold } from '../streams/driver.js';
+import type { Driver } from '../streams/driver.js';
+import type { DriverRegistration } from '../streams/driver-registration.js';
 import { connectError, invalidAddressFamily, invalidArgType, invalidIpAddress, netSystemError } from './net-errors.js';
 import type { LookupFunction, SocketConnectOptions } from './net-socket-options.js';
 import { validateBoolean, validateFunction, validateInteger, validateNumber, validatePort, validateString } from './net-validation.js';
@@ -42,7 +42,7 @@ const CONNECT_DONE = Readiness.WRITABLE | Readiness.ERROR | Readiness.WRITE_CLOS
 /** One happy-eyeballs attempt: a connecting stream watched outside the socket's channel. */
 interface Attempt {
   stream: TcpStream;
-  token: Token;
+  registration: DriverRegistration;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -74,12 +74,10 @@ function inTurn(queues: [string[], string[]]): string[] {
 
 export class TcpConnect {
   readonly #host: TcpConnectHost;
-  readonly #hold: DriverHold;
   #attempt: Attempt | undefined;
 
   constructor(host: TcpConnectHost) {
     this.#host = host;
-    this.#hold = host.driver.hold();
   }
 
   /** Checks the TCP options in node's order; returns what starts the connection. */
@@ -141,18 +139,13 @@ export class TcpConnect {
     if (attempt === undefined) return;
     this.#attempt = undefined;
     clearTimeout(attempt.timer);
-    try {
-      this.#host.driver.remove(attempt.stream, attempt.token);
-    } catch {
-      // The Poll closed: the stream is closed below or adopted anyway.
-    }
+    attempt.registration.close();
     if (closeStream) attempt.stream.close();
-    this.updateHold();
   }
 
   /** An attempt keeps the process alive while the socket is ref'd. */
   updateHold(): void {
-    this.#hold.set(this.#host.isRefd() && this.#attempt !== undefined);
+    this.#attempt?.registration.hold(this.#host.isRefd());
   }
 
   #onLookupAll(error: NodeJS.ErrnoException | null, addresses: string | LookupAddress[] | undefined, context: LookupAllContext): void {
@@ -232,7 +225,7 @@ export class TcpConnect {
       next(connectError(error, target));
       return;
     }
-    const token = socket.driver.add(stream, Interest.WRITABLE, (readiness) => {
+    const registration = socket.driver.register(stream, Interest.WRITABLE, (readiness) => {
       if ((readiness & CONNECT_DONE) === 0 || this.#attempt?.stream !== stream) return;
       const failure = stream.takeError();
       this.endAttempt(failure !== undefined);
@@ -252,7 +245,7 @@ export class TcpConnect {
           }, timeoutMs)
         : undefined;
     timer?.unref();
-    this.#attempt = { stream, token, timer };
+    this.#attempt = { stream, registration, timer };
     this.updateHold();
   }
 }

@@ -49,21 +49,14 @@ export function fromPoll(poll: Poll): Observable<Event> {
 /** Readiness of `source` for `interest` through a driver; unsubscribing deregisters it. */
 export function readiness$(source: Source, interest: Interest, driver: Driver = Driver.shared()): Observable<Event> {
   return new Observable<Event>((subscriber) => {
-    const token = driver.add(
+    const registration = driver.register(
       source,
       interest,
-      (readiness) => subscriber.next(new Event(token, readiness)),
+      (readiness) => subscriber.next(new Event(registration.token, readiness)),
       (error) => subscriber.error(error),
     );
-    driver.retain();
-    return () => {
-      driver.release();
-      try {
-        driver.remove(source, token);
-      } catch {
-        // Already deregistered.
-      }
-    };
+    registration.hold(true);
+    return () => registration.close();
   });
 }
 

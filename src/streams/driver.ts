@@ -12,6 +12,7 @@ import { Events } from '../core/events.js';
 import type { BackgroundWait, EventBatch } from '../core/selector.js';
 import type { Source } from '../poll/source.js';
 import type { Token } from '../core/token.js';
+import { DriverRegistration } from './driver-registration.js';
 
 export type ReadinessHandler = (readiness: ReadinessBits) => void;
 /** The driver's wait failed for good: no further readiness will come. */
@@ -61,6 +62,11 @@ export class Driver {
     if (onFailure !== undefined) this.#failureHandlers.set(token, onFailure);
     this.#schedule();
     return token;
+  }
+
+  /** add() as one handle: the token, a hold on the process, and one close() for both. */
+  register(source: Source, interest: Interest, handler: ReadinessHandler, onFailure?: FailureHandler): DriverRegistration {
+    return new DriverRegistration(this, source, this.add(source, interest, handler, onFailure));
   }
 
   /** Why this driver stopped waiting, if it did (Driver.shared() then starts a new one). */

@@ -8,9 +8,9 @@ import { OutOfRangeError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
 import { Readiness, type ReadinessBits } from '../core/readiness.js';
 import type { Source } from '../poll/source.js';
-import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
-import { Driver, type DriverHold } from './driver.js';
+import { Driver } from './driver.js';
+import type { DriverRegistration } from './driver-registration.js';
 
 /** What a SourceDuplex needs from a byte-stream source. */
 export interface ByteChannel extends Source {
@@ -72,7 +72,7 @@ export interface UserReads {
 export class SourceDuplex extends Duplex {
   readonly driver: Driver;
   #channel: ByteChannel | undefined;
-  #token: Token | undefined;
+  #registration: DriverRegistration | undefined;
   #connecting = false;
   #wantRead = false;
   #reading = false;
@@ -82,7 +82,6 @@ export class SourceDuplex extends Duplex {
   #pendingWrite: PendingWrite | undefined;
   #pendingFinal: ((error?: Error | null) => void) | undefined;
   #refd = true;
-  readonly #hold: DriverHold;
   #readBuffer: Buffer | undefined;
   readonly #chunkSize: number;
   readonly #readsPerEvent: number;
@@ -99,7 +98,6 @@ export class SourceDuplex extends Duplex {
     const readsPerEvent = integerOption('maxReadsPerEvent', maxReadsPerEvent, 1, MAX_READS_PER_EVENT, DEFAULT_READS_PER_EVENT);
     super({ allowHalfOpen: false, ...duplexOptions });
     this.driver = driver ?? Driver.shared();
-    this.#hold = this.driver.hold();
     this.#chunkSize = chunkSize;
     this.#readsPerEvent = readsPerEvent;
   }
@@ -128,7 +126,7 @@ export class SourceDuplex extends Duplex {
     this.bytesRead = 0;
     this.#channel = channel;
     this.#connecting = connecting;
-    this.#token = this.driver.add(
+    this.#registration = this.driver.register(
       channel,
       Interest.READABLE.add(Interest.WRITABLE),
       (readiness) => this.#onReadiness(readiness),
@@ -195,10 +193,10 @@ export class SourceDuplex extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const channel = this.#channel;
-    const token = this.#token;
+    const registration = this.#registration;
     const wasConnecting = this.#connecting;
     this.#channel = undefined;
-    this.#token = undefined;
+    this.#registration = undefined;
     this.#wantRead = false;
     this.#connecting = false;
     // A socket may connect again after its close (net.Socket#connect): nothing carries over.
@@ -206,14 +204,8 @@ export class SourceDuplex extends Duplex {
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
     this.#pendingFinal = undefined;
-    if (channel !== undefined && token !== undefined) {
-      try {
-        this.driver.remove(channel, token);
-      } catch {
-        // Already deregistered (the Poll closed): closing is all that is left.
-      }
-      channel.close();
-    }
+    registration?.close();
+    channel?.close();
     this.#updateRetain();
     pending?.callback(this.abortedWriteError(wasConnecting));
     callback(error);
@@ -403,6 +395,6 @@ export class SourceDuplex extends Duplex {
    */
   #updateRetain(): void {
     const busy = this.#connecting || this.#wantRead || this.#pendingWrite !== undefined || this.#pendingFinal !== undefined;
-    this.#hold.set(this.#refd && this.#channel !== undefined && busy);
+    this.#registration?.hold(this.#refd && busy);
   }
 }

@@ -4,11 +4,11 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { Interest } from '../core/interest.js';
 import { Readiness } from '../core/readiness.js';
-import type { Token } from '../core/token.js';
 import { WOULD_BLOCK } from '../core/would-block.js';
 import type { AddressInput, SocketAddress } from '../net/address.js';
 import type { UdpSocket } from '../net/udp-socket.js';
 import { Driver } from './driver.js';
+import type { DriverRegistration } from './driver-registration.js';
 
 export interface IncomingDatagram {
   data: Buffer;
@@ -31,8 +31,7 @@ const READS_PER_EVENT = 32;
 
 export class UdpDuplex extends Duplex {
   readonly socket: UdpSocket;
-  readonly #driver: Driver;
-  readonly #token: Token;
+  readonly #registration: DriverRegistration;
   readonly #buffer: Buffer;
   #wantRead = false;
   #pending: { datagram: OutgoingDatagram; callback: (error?: Error | null) => void } | undefined;
@@ -41,13 +40,29 @@ export class UdpDuplex extends Duplex {
     const { driver, maxDatagramSize, ...duplexOptions } = options;
     super({ ...duplexOptions, objectMode: true });
     this.socket = socket;
-    this.#driver = driver ?? Driver.shared();
     this.#buffer = Buffer.allocUnsafe(maxDatagramSize ?? 65536);
-    this.#token = this.#driver.add(socket, Interest.READABLE.add(Interest.WRITABLE), (readiness) => {
-      if ((readiness & Readiness.READABLE) !== 0 && this.#wantRead) this.#readLoop();
-      if ((readiness & Readiness.WRITABLE) !== 0 && this.#pending !== undefined) this.#flush();
-    }, (error) => this.destroy(error));
-    this.#driver.retain();
+    this.#registration = (driver ?? Driver.shared()).register(
+      socket,
+      Interest.READABLE.add(Interest.WRITABLE),
+      (readiness) => {
+        if ((readiness & Readiness.READABLE) !== 0 && this.#wantRead) this.#readLoop();
+        if ((readiness & Readiness.WRITABLE) !== 0 && this.#pending !== undefined) this.#flush();
+      },
+      (error) => this.destroy(error),
+    );
+    this.#registration.hold(true);
+  }
+
+  /** Keeps the process alive while open (the default), as dgram's ref(). */
+  ref(): this {
+    this.#registration.hold(true);
+    return this;
+  }
+
+  /** Lets the process exit while this socket waits, as dgram's unref(). */
+  unref(): this {
+    this.#registration.hold(false);
+    return this;
   }
 
   override _read(): void {
@@ -61,12 +76,7 @@ export class UdpDuplex extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    try {
-      this.#driver.remove(this.socket, this.#token);
-    } catch {
-      // The Poll is gone already.
-    }
-    this.#driver.release();
+    this.#registration.close();
     this.socket.close();
     callback(error);
   }
