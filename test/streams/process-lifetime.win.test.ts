@@ -36,4 +36,9 @@ describe('process lifetime', () => {
   it('stays alive while a ref()d server listens', async () => {
     expect(await run('ref', 4_000)).toBe('running');
   }, 30_000);
+
+  it('a UdpDuplex keeps the process alive while it reads, and not once unref()d, as dgram', async () => {
+    expect(await run('udp-ref', 4_000)).toBe('running');
+    expect(await run('udp-unref', 20_000)).toBe(0);
+  }, 40_000);
 });
