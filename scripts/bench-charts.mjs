@@ -165,19 +165,27 @@ function renderPanel(panel, modes, y) {
   return parts.join('\n');
 }
 
+/** The colour key; it wraps onto more lines when it does not fit. Returns { svg, lines }. */
 function legend(modes, kinds, y, pinLabel) {
   const parts = [];
   let x = LEFT;
+  let lines = 1;
   const names = { mio: 'mio-ts', node: 'node:net', limit: 'C AFD loop' };
   for (const kind of kinds) {
     for (const mode of modes) {
       const label = `${names[kind]}, ${mode === 'pinned' ? `pinned (${pinLabel})` : 'unpinned'}`;
-      parts.push(`<rect x="${x}" y="${y}" width="12" height="12" fill="${COLORS[kind][mode]}"/>`);
-      parts.push(`<text x="${x + 17}" y="${y + 10.5}" font-size="12">${esc(label)}</text>`);
-      x += 17 + label.length * 6.6 + 18;
+      const width = 17 + label.length * 6.6 + 18;
+      if (x > LEFT && x + width - 18 > WIDTH - LEFT) {
+        x = LEFT;
+        lines++;
+      }
+      const top = y + (lines - 1) * 20;
+      parts.push(`<rect x="${x}" y="${top}" width="12" height="12" fill="${COLORS[kind][mode]}"/>`);
+      parts.push(`<text x="${x + 17}" y="${top + 10.5}" font-size="12">${esc(label)}</text>`);
+      x += width;
     }
   }
-  return parts.join('\n');
+  return { svg: parts.join('\n'), lines };
 }
 
 /** Where and on what the figures were measured, one line per fact. */
@@ -229,8 +237,9 @@ function chart({ title, subtitle, panels, modes, kinds, caption, pinLabel }) {
     }
   }
   y += 2;
-  parts.push(legend(modes, kinds, y, pinLabel));
-  y += 24;
+  const key = legend(modes, kinds, y, pinLabel);
+  parts.push(key.svg);
+  y += 4 + key.lines * 20;
   for (const panel of panels) {
     parts.push(renderPanel(panel, modes, y));
     y += panelHeight(panel, modes) + 6;
