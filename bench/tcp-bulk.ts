@@ -3,11 +3,14 @@
 //   (a) mio-ts TcpStream + Poll: a blocking poll() loop, write until WouldBlock, read into
 //       256 KiB buffers until WouldBlock;
 //   (b) the mio-ts drop-in (mio-ts/net Socket and Server: Node streams over the driver);
-//   (c) node:net, with the same stream code as (b).
+//   (c) node:net, with the same stream code as (b);
+//   (d) the C AFD loop (bench/c/afd-loop.c): the loop of (a) in C, in a process of its own
+//       started between the rounds, when scripts/bench.mjs built it; the physical limit.
 // Each variant runs several rounds, in a rotated order; the figure is the median.
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
 import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
-import { comparison, destroyAll, median, MIO_NET, NODE_NET, measureTransfers, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
+import { afdLoopBulk, afdLoopPath, C_LOOP, type AfdLoopBulk } from './lib/afd-loop.js';
+import { comparison, destroyAll, MIB, median, MIO_NET, NODE_NET, measureTransfers, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
 import type { Transfer as SharedTransfer, TransferVariant } from './lib/side-by-side.js';
 
 const TOTAL_MIB = positiveInteger(process.env['MIO_BENCH_BULK_MIB'], 256);
@@ -133,6 +136,15 @@ async function streamsTransfer(impl: NetImplementation, total: number): Promise<
   }
 }
 
+/** The counters of the C loop's last measured transfer (reported beside rawLoop). */
+let cLoopLast: AfdLoopBulk | undefined;
+
+/** (d): the C loop warms up on a connection of its own, then times `total` on a new one. */
+async function cLoopTransfer(total: number): Promise<Transfer> {
+  cLoopLast = await afdLoopBulk(total / MIB, WARMUP_MIB);
+  return { seconds: cLoopLast.seconds };
+}
+
 type Variant = TransferVariant<RawStats>;
 
 const RAW = 'mio-ts TcpStream + Poll';
@@ -143,6 +155,7 @@ const VARIANTS: Variant[] = [
   { label: RAW, run: (total) => Promise.resolve(rawTransfer(total)) },
   { label: DROP_IN, run: (total) => streamsTransfer(MIO_NET, total) },
   { label: NODE, run: (total) => streamsTransfer(NODE_NET, total) },
+  ...(afdLoopPath() === undefined ? [] : [{ label: C_LOOP, run: cLoopTransfer, selfWarming: true }]),
 ];
 
 function measure({ log }: BenchmarkContext): Promise<{ samples: Map<string, number[]>; raw: RawStats[]; errors: string[] }> {
@@ -155,9 +168,10 @@ await runBenchmark('tcp-bulk', `TCP bulk throughput: ${TOTAL_MIB} MiB one way in
   for (const [label, values] of samples) medians[label] = values.length > 0 ? median(values) : null;
   return {
     results: {
-      comparisons: [comparison('throughput', `Bulk throughput, ${TOTAL_MIB} MiB one way in 64 KiB writes (median of ${ROUNDS})`, 'MiB/s', true, NODE, medians)],
+      comparisons: [comparison('throughput', `Bulk throughput, ${TOTAL_MIB} MiB one way in 64 KiB writes (median of ${ROUNDS})`, 'MiB/s', true, NODE, medians, 1, C_LOOP)],
       samplesMiBPerSecond: Object.fromEntries([...samples].map(([label, values]) => [label, values.map((v) => round(v, 1))])),
       rawLoop: raw.at(-1) ?? null,
+      cLoop: cLoopLast ?? null,
       megabytesPerTransfer: TOTAL_MIB,
       writeBytes: CHUNK_BYTES,
       rawReadBytes: RAW_READ_BYTES,
@@ -167,7 +181,10 @@ await runBenchmark('tcp-bulk', `TCP bulk throughput: ${TOTAL_MIB} MiB one way in
       'both ends of each connection are in this process (one Windows node.exe); node:net runs the same stream code as the drop-in',
       `each variant: a ${WARMUP_MIB} MiB warm-up, then ${ROUNDS} rounds in a rotated order; the figure is the median; time from the first write to the last byte received`,
       'raw: one blocking poll() loop for both ends, write 64 KiB until WouldBlock, read 256 KiB until WouldBlock; drop-in and node:net: write() until it returns false, then wait for drain; the receiver reads in flowing mode',
-      'ratio = mio-ts / node:net',
+      afdLoopPath() === undefined
+        ? `${C_LOOP}: not measured (MIO_BENCH_AFD_LOOP unset: run through scripts/bench.mjs)`
+        : `${C_LOOP}: bench/c/afd-loop.c, the raw loop in C (one port, one AFD handle, one IOCTL_AFD_POLL per socket, re-issued after WouldBlock), a process of its own started by this benchmark in each round, with its own ${WARMUP_MIB} MiB warm-up connection`,
+      `ratio = variant / node:net; limit ratio = variant / ${C_LOOP}`,
     ],
   };
 });

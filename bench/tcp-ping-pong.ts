@@ -3,7 +3,9 @@
 // server echoes, the client times the round trip and sends the next. Nagle is off on all ends.
 //   (a) mio-ts TcpStream + Poll: a blocking poll() loop serving both ends;
 //   (b) the mio-ts drop-in (mio-ts/net Socket and Server);
-//   (c) node:net, with the same stream code as (b).
+//   (c) node:net, with the same stream code as (b);
+//   (d) the C AFD loop (bench/c/afd-loop.c): the selector of (a) in C, in a process of its own
+//       started between the rounds, when scripts/bench.mjs built it; the physical limit.
 // Each variant runs in two rounds (rotated order); round trips per second over both rounds,
 // and latency percentiles over all round trips.
 // Two diagnostic variants locate the cost between (a) and (b), outside the comparison: the loop
@@ -12,18 +14,25 @@
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
 import { Driver } from '../src/streams/index.js';
 import { round, roundSummary, runBenchmark, summarize, type BenchmarkContext } from './lib/harness.js';
+import { afdLoopPath, afdLoopPingPong, C_LOOP } from './lib/afd-loop.js';
 import { comparison, destroyAll, MIO_NET, NODE_NET, rotated, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
 
 const MESSAGE_BYTES = 64;
 /** Once per variant before the rounds (the JIT and the heap settle), then WARMUP_MS per round. */
 const INITIAL_WARMUP_MS = 2_000;
 const WARMUP_MS = 500;
-const MEASURE_MS = 4_000;
+/** MIO_BENCH_PING_PONG_MS shortens (or lengthens) the measured part of each round. */
+const MEASURE_MS = positiveInteger(process.env['MIO_BENCH_PING_PONG_MS'], 4_000);
 const ROUNDS = 2;
 const EVENT_TIMEOUT_MS = 5_000;
 
 const CLIENT = 1 as Token;
 const SERVER = 2 as Token;
+
+function positiveInteger(text: string | undefined, fallback: number): number {
+  const value = Number(text);
+  return text !== undefined && Number.isSafeInteger(value) && value > 0 ? value : fallback;
+}
 
 interface Phase {
   roundTrips: number;
@@ -233,6 +242,12 @@ async function streamsPingPong(impl: NetImplementation, durationMs: number): Pro
   }
 }
 
+/** (d): the C loop warms up on a connection of its own, then measures on a new one. */
+async function cLoopPingPong(durationMs: number): Promise<Phase> {
+  const result = await afdLoopPingPong(durationMs, WARMUP_MS);
+  return { roundTrips: result.roundTrips, seconds: result.seconds, latencies: result.latenciesUs };
+}
+
 const RAW = 'mio-ts TcpStream + Poll';
 const DROP_IN = 'mio-ts drop-in Socket';
 const NODE = 'node:net Socket';
@@ -244,6 +259,8 @@ interface Variant {
   run: (durationMs: number) => Promise<Phase>;
   /** Measured to explain the others; reported under diagnostics, not compared. */
   diagnostic?: boolean;
+  /** Warms up inside each run (its own process): no separate warm-up runs. */
+  selfWarming?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -252,6 +269,7 @@ const VARIANTS: Variant[] = [
   { label: NODE, run: (ms) => streamsPingPong(NODE_NET, ms) },
   { label: RAW_ASYNC, run: (ms) => rawPingPong(ms, 'pollAsync'), diagnostic: true },
   { label: DRIVER, run: (ms) => driverPingPong(ms), diagnostic: true },
+  ...(afdLoopPath() === undefined ? [] : [{ label: C_LOOP, run: cLoopPingPong, selfWarming: true }]),
 ];
 
 interface Totals {
@@ -265,6 +283,7 @@ async function measure({ log }: BenchmarkContext): Promise<{ totals: Map<string,
   const totals = new Map<string, Totals>(VARIANTS.map((v) => [v.label, { roundTrips: 0, seconds: 0, latencies: [], perRound: [] }]));
   const errors: string[] = [];
   for (const variant of VARIANTS) {
+    if (variant.selfWarming === true) continue;
     try {
       await variant.run(INITIAL_WARMUP_MS);
     } catch (error) {
@@ -274,7 +293,7 @@ async function measure({ log }: BenchmarkContext): Promise<{ totals: Map<string,
   for (let r = 0; r < ROUNDS; r++) {
     for (const variant of rotated(VARIANTS, r)) {
       try {
-        await variant.run(WARMUP_MS);
+        if (variant.selfWarming !== true) await variant.run(WARMUP_MS);
         const phase = await variant.run(MEASURE_MS);
         const total = totals.get(variant.label) as Totals;
         total.roundTrips += phase.roundTrips;
@@ -322,9 +341,9 @@ await runBenchmark('tcp-ping-pong', `TCP ping-pong of ${MESSAGE_BYTES}-byte mess
   return {
     results: {
       comparisons: [
-        comparison('roundTripsPerSecond', `${MESSAGE_BYTES}-byte ping-pong, round trips per second`, 'round trips/s', true, NODE, rates, 0),
-        comparison('latencyP50', `${MESSAGE_BYTES}-byte ping-pong, round-trip latency p50`, 'µs', false, NODE, p50, 0),
-        comparison('latencyP99', `${MESSAGE_BYTES}-byte ping-pong, round-trip latency p99`, 'µs', false, NODE, p99, 0),
+        comparison('roundTripsPerSecond', `${MESSAGE_BYTES}-byte ping-pong, round trips per second`, 'round trips/s', true, NODE, rates, 0, C_LOOP),
+        comparison('latencyP50', `${MESSAGE_BYTES}-byte ping-pong, round-trip latency p50`, 'µs', false, NODE, p50, 0, C_LOOP),
+        comparison('latencyP99', `${MESSAGE_BYTES}-byte ping-pong, round-trip latency p99`, 'µs', false, NODE, p99, 0, C_LOOP),
       ],
       variants: details,
       diagnostics,
@@ -336,7 +355,10 @@ await runBenchmark('tcp-ping-pong', `TCP ping-pong of ${MESSAGE_BYTES}-byte mess
       `each variant: a ${INITIAL_WARMUP_MS} ms warm-up, then ${ROUNDS} rounds in a rotated order, each a ${WARMUP_MS} ms warm-up on its own connection, then ${MEASURE_MS} ms measured on a new one`,
       'raw: one blocking poll() loop serves both ends; drop-in and node:net: the accepted socket echoes on data, the client writes the next message when the echo is complete',
       `diagnostics (not compared): ${RAW_ASYNC} is the raw loop awaiting pollAsync() on the main thread; ${DRIVER} is the raw loop as handlers on Driver.shared() (a worker thread waits in the completion port and posts each batch to the main thread), without streams`,
-      'ratio = mio-ts / node:net (for latencies lower is better)',
+      afdLoopPath() === undefined
+        ? `${C_LOOP}: not measured (MIO_BENCH_AFD_LOOP unset: run through scripts/bench.mjs)`
+        : `${C_LOOP}: bench/c/afd-loop.c, the raw loop's selector in C (one port, one AFD handle, one IOCTL_AFD_POLL per socket, re-issued after WouldBlock), a process of its own started by this benchmark in each round, with its own ${WARMUP_MS} ms warm-up connection`,
+      `ratio = variant / node:net; limit ratio = variant / ${C_LOOP} (for latencies lower is better)`,
     ],
   };
 });

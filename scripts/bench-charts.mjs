@@ -1,8 +1,10 @@
 // Renders bench/results.json as SVG bar charts into docs/ (hand-written SVG, no dependencies):
 //
 //   docs/bench-<name>.svg   one per side-by-side benchmark (results.comparisons): mio-ts against
-//                           node:net, unpinned and pinned, values with units and ratios
-//   docs/bench-ratios.svg   every higher-is-better ratio mio-ts / node:net at a glance
+//                           node:net, unpinned and pinned, values with units and ratios; where
+//                           the C AFD loop was measured, its row and each ratio to it as well
+//   docs/bench-ratios.svg   every higher-is-better ratio mio-ts / node:net at a glance, and
+//                           every ratio to the C AFD loop (the physical limit)
 //   docs/bench-selector.svg the selector figures (round trip against idle sockets, waker
 //                           latency, events per second, event-loop delay)
 //
@@ -29,6 +31,7 @@ const TITLES = {
 const COLORS = {
   mio: { unpinned: '#9ecae1', pinned: '#2171b5' },
   node: { unpinned: '#fdbe85', pinned: '#d94701' },
+  limit: { unpinned: '#a1d99b', pinned: '#238b45' },
 };
 
 const WIDTH = 980;
@@ -85,7 +88,8 @@ function modesOf(entry) {
 // --- Panels: the one layout every chart uses ---------------------------------------------------
 //
 // A panel is { title, unit, higherIsBetter, reference?, rows: [{ label, kind: 'mio' | 'node',
-// values: { unpinned, pinned }, ratios?: { unpinned, pinned } }] }. A panel whose unit is
+// values: { unpinned, pinned }, ratios?: { unpinned, pinned }, limitRatios?: { unpinned, pinned } }] }.
+// kind 'limit' is the C AFD loop; limitRatios are a row's value / the loop's. A panel whose unit is
 // 'ratio' shows its values as ×0.52; `reference` draws a dashed line at that value (parity).
 
 const LABEL_SIZE = 12.5;
@@ -152,26 +156,36 @@ function renderPanel(panel, modes, y) {
       parts.push(`<rect x="${BAR_X}" y="${barY.toFixed(1)}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${color}"><title>${esc(`${row.label}, ${mode}: ${formatWithUnit(value, panel.unit)}`)}</title></rect>`);
       const ratio = row.ratios?.[mode];
       const ratioText = row.ratios === undefined ? '' : ` <tspan fill="#555">${esc(formatRatio(ratio))}</tspan>`;
-      parts.push(`<text x="${(BAR_X + width + 6).toFixed(1)}" y="${(barY + BAR_HEIGHT - 3).toFixed(1)}" font-size="11.5">${esc(formatWithUnit(value, panel.unit))}${ratioText}</text>`);
+      const limitRatio = row.limitRatios?.[mode];
+      const limitText = limitRatio === undefined ? '' : ` <tspan fill="${COLORS.limit.pinned}">${esc(`${formatRatio(limitRatio)} of C`)}</tspan>`;
+      parts.push(`<text x="${(BAR_X + width + 6).toFixed(1)}" y="${(barY + BAR_HEIGHT - 3).toFixed(1)}" font-size="11.5">${esc(formatWithUnit(value, panel.unit))}${ratioText}${limitText}</text>`);
     });
     rowY += height + BAR_GAP + 10;
   }
   return parts.join('\n');
 }
 
+/** The colour key; it wraps onto more lines when it does not fit. Returns { svg, lines }. */
 function legend(modes, kinds, y, pinLabel) {
   const parts = [];
   let x = LEFT;
-  const names = { mio: 'mio-ts', node: 'node:net' };
+  let lines = 1;
+  const names = { mio: 'mio-ts', node: 'node:net', limit: 'C AFD loop' };
   for (const kind of kinds) {
     for (const mode of modes) {
       const label = `${names[kind]}, ${mode === 'pinned' ? `pinned (${pinLabel})` : 'unpinned'}`;
-      parts.push(`<rect x="${x}" y="${y}" width="12" height="12" fill="${COLORS[kind][mode]}"/>`);
-      parts.push(`<text x="${x + 17}" y="${y + 10.5}" font-size="12">${esc(label)}</text>`);
-      x += 17 + label.length * 6.6 + 18;
+      const width = 17 + label.length * 6.6 + 18;
+      if (x > LEFT && x + width - 18 > WIDTH - LEFT) {
+        x = LEFT;
+        lines++;
+      }
+      const top = y + (lines - 1) * 20;
+      parts.push(`<rect x="${x}" y="${top}" width="12" height="12" fill="${COLORS[kind][mode]}"/>`);
+      parts.push(`<text x="${x + 17}" y="${top + 10.5}" font-size="12">${esc(label)}</text>`);
+      x += width;
     }
   }
-  return parts.join('\n');
+  return { svg: parts.join('\n'), lines };
 }
 
 /** Where and on what the figures were measured, one line per fact. */
@@ -223,8 +237,9 @@ function chart({ title, subtitle, panels, modes, kinds, caption, pinLabel }) {
     }
   }
   y += 2;
-  parts.push(legend(modes, kinds, y, pinLabel));
-  y += 24;
+  const key = legend(modes, kinds, y, pinLabel);
+  parts.push(key.svg);
+  y += 4 + key.lines * 20;
   for (const panel of panels) {
     parts.push(renderPanel(panel, modes, y));
     y += panelHeight(panel, modes) + 6;
@@ -262,30 +277,43 @@ function comparisonsOf(entry, modes) {
   return [...merged.values()];
 }
 
+/** A row's kind: node:net (the baseline), the C AFD loop (the limit), or a mio-ts variant. */
+function kindOf(label, comparison) {
+  return label === comparison.baseline ? 'node' : label === comparison.limit ? 'limit' : 'mio';
+}
+
+function hasLimit(byMode) {
+  return Object.values(byMode).some((c) => c.limit !== undefined);
+}
+
 function comparisonPanel({ comparison, byMode }) {
   const labels = [...new Set(Object.values(byMode).flatMap((c) => Object.keys(c.values)))];
+  const limit = Object.values(byMode).find((c) => c.limit !== undefined)?.limit;
   return {
     title: comparison.title,
     unit: comparison.unit,
     higherIsBetter: comparison.higherIsBetter,
     rows: labels.map((label) => ({
       label,
-      kind: label === comparison.baseline ? 'node' : 'mio',
+      kind: kindOf(label, { baseline: comparison.baseline, limit }),
       values: Object.fromEntries(Object.entries(byMode).map(([mode, c]) => [mode, c.values[label] ?? null])),
       ...(label === comparison.baseline ? {} : { ratios: Object.fromEntries(Object.entries(byMode).map(([mode, c]) => [mode, c.ratios[label] ?? null])) }),
+      ...(limit === undefined || label === limit ? {} : { limitRatios: Object.fromEntries(Object.entries(byMode).filter(([, c]) => c.limit !== undefined).map(([mode, c]) => [mode, c.limitRatios?.[label] ?? null])) }),
     })),
   };
 }
 
 function sideBySideChart(name, entry) {
   const modes = modesOf(entry);
-  const panels = comparisonsOf(entry, modes).map(comparisonPanel);
+  const comparisons = comparisonsOf(entry, modes);
+  const panels = comparisons.map(comparisonPanel);
+  const withLimit = comparisons.some(({ byMode }) => hasLimit(byMode));
   return chart({
     title: TITLES[name] ?? entry.description ?? name,
-    subtitle: 'Ratios (×) are mio-ts / node:net of the same figure, in the same Windows Node.js runtime.',
+    subtitle: `Ratios (×) are each variant / node:net of the same figure, in the same Windows Node.js runtime${withLimit ? '; "of C" is each variant / the C AFD loop (bench/c/afd-loop.c: the same AFD selector in C, the physical limit), measured in the same run and pinning' : ''}.`,
     panels,
     modes,
-    kinds: ['mio', 'node'],
+    kinds: withLimit ? ['mio', 'node', 'limit'] : ['mio', 'node'],
     caption: captionLines([entry], modes, `npm run bench -- ${name}`),
     pinLabel: pinLabelOf([entry]),
   });
@@ -302,26 +330,49 @@ function ratiosChart(benchmarks) {
       for (const label of Object.keys(comparison.ratios)) {
         rows.push({
           label: `${name}: ${label}`,
-          kind: 'mio',
+          kind: Object.values(byMode).some((c) => c.limit === label) ? 'limit' : 'mio',
           values: Object.fromEntries(modes.map((mode) => [mode, byMode[mode]?.ratios[label] ?? null])),
         });
       }
     }
   }
   const panel = {
-    title: 'mio-ts / node:net, figures where higher is better',
+    title: 'Each variant / node:net, figures where higher is better',
     unit: 'ratio',
     higherIsBetter: true,
     reference: 1,
     referenceLabel: '×1: as fast as node:net',
     rows,
   };
+  // The same figures against the C AFD loop, where a benchmark measured it.
+  const limitRows = [];
+  for (const name of names) {
+    for (const { comparison, byMode } of comparisonsOf(benchmarks[name], modesOf(benchmarks[name]))) {
+      if (!comparison.higherIsBetter || !hasLimit(byMode)) continue;
+      const labels = [...new Set(Object.values(byMode).flatMap((c) => Object.keys(c.limitRatios ?? {})))];
+      for (const label of labels) {
+        limitRows.push({
+          label: `${name}: ${label}`,
+          kind: label === comparison.baseline ? 'node' : 'mio',
+          values: Object.fromEntries(modes.map((mode) => [mode, byMode[mode]?.limitRatios?.[label] ?? null])),
+        });
+      }
+    }
+  }
+  const limitPanel = {
+    title: 'Each variant / the C AFD loop (bench/c/afd-loop.c), figures where higher is better',
+    unit: 'ratio',
+    higherIsBetter: true,
+    reference: 1,
+    referenceLabel: '×1: as fast as the C AFD loop',
+    rows: limitRows,
+  };
   return chart({
     title: 'mio-ts relative to node:net, every side-by-side scenario',
-    subtitle: 'Throughput, round trips, accepted connections and HTTP requests per second of mio-ts divided by node:net\u2019s.',
-    panels: [panel],
+    subtitle: `Throughput, round trips, accepted connections and HTTP requests per second of mio-ts divided by node:net\u2019s${limitRows.length > 0 ? ', and (second panel) mio-ts\u2019s and node:net\u2019s divided by the C AFD loop\u2019s, the physical limit of the same run' : ''}.`,
+    panels: limitRows.length > 0 ? [panel, limitPanel] : [panel],
     modes,
-    kinds: ['mio'],
+    kinds: limitRows.length > 0 ? ['mio', 'node', 'limit'] : ['mio'],
     caption: captionLines(entries, modes, `npm run bench -- ${names.join(' ')}`),
     pinLabel: pinLabelOf(entries),
   });
@@ -409,7 +460,7 @@ function selectorChart(benchmarks) {
 /** The side-by-side figures as a Markdown table: value and ratio per mode. */
 export function markdownTable(results) {
   const benchmarks = results.benchmarks ?? {};
-  const lines = ['| Scenario | mio-ts variant | Unpinned | Pinned (`taskset -c 0`) |', '| --- | --- | ---: | ---: |'];
+  const lines = ['| Scenario | Variant | Unpinned | Pinned (`taskset -c 0`) |', '| --- | --- | ---: | ---: |'];
   for (const [name, entry] of Object.entries(benchmarks)) {
     const modes = modesOf(entry);
     for (const { comparison, byMode } of comparisonsOf(entry, modes)) {
@@ -417,7 +468,8 @@ export function markdownTable(results) {
         const cell = (mode) => {
           const c = byMode[mode];
           if (c === undefined) return '';
-          return `${formatValue(c.values[label])} vs ${formatValue(c.values[c.baseline])} ${c.unit}: **${formatRatio(c.ratios[label])}**`;
+          const limit = c.limit === undefined || label === c.limit ? '' : `; ${formatRatio(c.limitRatios?.[label])} of ${c.limit}`;
+          return `${formatValue(c.values[label])} vs ${formatValue(c.values[c.baseline])} ${c.unit}: **${formatRatio(c.ratios[label])}**${limit}`;
         };
         lines.push(`| ${name}: ${comparison.title} | ${label} | ${cell('unpinned')} | ${cell('pinned')} |`);
       }

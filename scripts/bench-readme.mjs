@@ -11,9 +11,9 @@ const MODES = ['pinned', 'unpinned'];
 
 const format = (value) => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: value >= 100 ? 0 : 2 }) : String(value));
 
-/** The Markdown table of every comparison (values and ratios to the baseline) in `results`. */
+/** The Markdown table of every comparison (values, ratios to the baseline and to the limit) in `results`. */
 export function benchTable(results) {
-  const rows = ['| Benchmark | Measure | Mode | Values | Ratio to baseline |', '| --- | --- | --- | --- | --- |'];
+  const rows = ['| Benchmark | Measure | Mode | Values | Ratio to baseline | Ratio to the physical limit |', '| --- | --- | --- | --- | --- | --- |'];
   for (const [name, entry] of Object.entries(results.benchmarks ?? {})) {
     for (const mode of MODES) {
       const run = entry.runs?.[mode];
@@ -24,7 +24,14 @@ export function benchTable(results) {
         const ratios = Object.entries(comparison.ratios ?? {})
           .map(([label, ratio]) => `${label}: ${format(ratio)}x`)
           .join('; ');
-        rows.push(`| ${name} | ${comparison.title} (${comparison.unit}) | ${mode} | ${values} | vs ${comparison.baseline}: ${ratios} |`);
+        // The C AFD loop, where measured: each variant / the loop (bench/c/afd-loop.c).
+        const limit =
+          comparison.limit === undefined
+            ? '-'
+            : `vs ${comparison.limit}: ${Object.entries(comparison.limitRatios ?? {})
+                .map(([label, ratio]) => `${label}: ${format(ratio)}x`)
+                .join('; ')}`;
+        rows.push(`| ${name} | ${comparison.title} (${comparison.unit}) | ${mode} | ${values} | vs ${comparison.baseline}: ${ratios} | ${limit} |`);
       }
     }
   }
@@ -33,7 +40,11 @@ export function benchTable(results) {
   const dates = runs.map((run) => run.date).filter(Boolean).sort();
   const wine = results.machine?.wine ?? 'native Windows';
   const node = results.machine?.windowsNode ?? 'unknown';
-  const header = `Generated from the results file by scripts/bench-readme.mjs: ${wine}, Windows Node.js ${node}, runs ${dates[0]?.slice(0, 10) ?? '?'} to ${dates.at(-1)?.slice(0, 10) ?? '?'} (commit ${commits || '?'}). Pinned: \`taskset -c 0\`.`;
+  const pinning = [...new Set(runs.map((run) => run.taskset).filter(Boolean))].map((taskset) => `\`${taskset}\``).join(', ') || '`taskset -c 0`';
+  const runtimes = [...new Set(runs.map((run) => run.runtimeId).filter(Boolean))].join(', ');
+  const compilers = [...new Set(runs.map((run) => run.afdLoop?.compiler).filter(Boolean))];
+  const limit = compilers.length === 0 ? '' : ` Physical limit: the C AFD loop (bench/c/afd-loop.c, ${compilers.join(', ')}), run by the same benchmark in the same runtime and pinning.`;
+  const header = `Generated from the results file by scripts/bench-readme.mjs: ${runtimes ? `runtime ${runtimes}, ` : ''}${wine}, Windows Node.js ${node}, runs ${dates[0]?.slice(0, 10) ?? '?'} to ${dates.at(-1)?.slice(0, 10) ?? '?'} (commit ${commits || '?'}). Pinned: ${pinning}.${limit}`;
   return `${header}\n\n${rows.join('\n')}`;
 }
 

@@ -6,6 +6,8 @@
 //   npm run bench -- --pin=on|off|both --cpus=0     pinning (also MIO_BENCH_PIN, MIO_BENCH_CPUS)
 //   npm run bench -- --runtime=wine8-node22         another runtime of scripts/runtimes.mjs (also
 //                                                   MIO_TS_RUNTIME); the default is Wine 10.0 + Node 22
+//   MIO_BENCH_PING_PONG_MS=1000 MIO_BENCH_BULK_MIB=64 npm run bench -- tcp-ping-pong tcp-bulk
+//                                                   shorter rounds, to check the code (not for figures)
 //
 // A benchmark is any .ts file directly in bench/ (helpers live in bench/lib/). It writes its
 // JSON to the path in MIO_BENCH_OUT. Pinning runs Wine (node.exe and the wineserver it starts)
@@ -14,6 +16,11 @@
 // wineserver is theirs alone: pinned or not as the run asks, and not shared with a test run.
 // A benchmark may have a companion run by the host's Node beside it (http-rps: the Linux-side
 // HTTP load generator); they meet in a rendezvous directory named in MIO_BENCH_RENDEZVOUS.
+// tcp-ping-pong and tcp-bulk also measure the C AFD loop (bench/c/afd-loop.c), the physical
+// limit: this script compiles it with Debian's mingw-w64 (x86_64-w64-mingw32-gcc, package
+// gcc-mingw-w64-x86-64, installed with apt-get when missing) into .cache/bench/afd-loop.exe and
+// names it in MIO_BENCH_AFD_LOOP; the benchmark starts it between its rounds, so it runs in the
+// same runtime and under the same pinning.
 // The default runtime's figures go to bench/results.json, another runtime's to
 // bench/results-<runtime>.json. Afterwards the charts (docs/bench-*.svg) are rendered from
 // bench/results.json.
@@ -30,6 +37,10 @@ import { runOnWindowsNode } from './windows-node.mjs';
 const onWindows = process.platform === 'win32';
 /** No benchmark run may take longer (MIO_BENCH_TIMEOUT_MS); a longer one is stopped and fails. */
 const RUN_TIMEOUT_MS = Number(process.env.MIO_BENCH_TIMEOUT_MS) > 0 ? Number(process.env.MIO_BENCH_TIMEOUT_MS) : 15 * 60_000;
+/** Benchmarks that run the C AFD loop beside their own variants. */
+const USES_AFD_LOOP = new Set(['tcp-ping-pong', 'tcp-bulk']);
+const MINGW_GCC = 'x86_64-w64-mingw32-gcc';
+const MINGW_PACKAGE = 'gcc-mingw-w64-x86-64';
 /** Benchmarks whose run needs a script of scripts/ beside it, run by the host's Node. */
 const COMPANIONS = { 'http-rps': 'http-load.mjs' };
 
@@ -81,6 +92,38 @@ function commandOutput(command, args, env = process.env) {
   }
 }
 
+// --- The C AFD loop -------------------------------------------------------------------------
+
+/**
+ * Compiles bench/c/afd-loop.c into .cache/bench/afd-loop.exe (every run: it takes a second, and
+ * the figures always come from the source as it is). Installs mingw-w64 with apt-get when it is
+ * missing, the way scripts/wine.mjs installs Wine. Returns what the results record, with `exe`;
+ * undefined on Windows without mingw-w64 (the benchmarks then leave the C row out).
+ */
+function buildAfdLoop() {
+  let version = commandOutput(MINGW_GCC, ['--version']);
+  if (version === undefined && onWindows) {
+    log(`${MINGW_GCC} not found: the C AFD loop is left out`);
+    return undefined;
+  }
+  if (version === undefined) {
+    if (typeof process.getuid !== 'function' || process.getuid() !== 0) fail(`${MINGW_GCC} is missing: install ${MINGW_PACKAGE} (apt-get install -y ${MINGW_PACKAGE}), or run once as root`);
+    log(`installing ${MINGW_PACKAGE} (apt-get)...`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', MINGW_PACKAGE], { stdio: 'ignore', env });
+    version = commandOutput(MINGW_GCC, ['--version']);
+    if (version === undefined) fail(`apt-get installed ${MINGW_PACKAGE} but ${MINGW_GCC} does not run`);
+  }
+  const exe = join(cacheDir, 'bench', 'afd-loop.exe');
+  mkdirSync(join(cacheDir, 'bench'), { recursive: true });
+  const args = ['-O2', '-Wall', '-Wextra', '-o', exe, join('bench', 'c', 'afd-loop.c'), '-lws2_32', '-lntdll'];
+  log(`compiling the C AFD loop (${MINGW_GCC} ${args.join(' ')})...`);
+  const gcc = spawnSync(MINGW_GCC, args, { cwd: root, stdio: 'inherit' });
+  if (gcc.status !== 0) fail('compiling bench/c/afd-loop.c failed');
+  return { exe, source: 'bench/c/afd-loop.c', compiler: version.split('\n')[0], command: `${MINGW_GCC} ${args.join(' ').replace(exe, '.cache/bench/afd-loop.exe')}` };
+}
+
 // --- Wine: a prefix of the benchmarks' own, and its wineserver ------------------------------
 
 function benchPrefix({ prefix: testPrefix, runtime }) {
@@ -92,9 +135,18 @@ function benchPrefix({ prefix: testPrefix, runtime }) {
   return prefix;
 }
 
-/** Waits until the prefix's wineserver exited, so the next run starts one with its own affinity. */
+/**
+ * Waits until the prefix's wineserver exited, so the next run starts one with its own affinity.
+ * One still up after a minute (seen on a loaded machine) is stopped: a pinned run on it would
+ * not be pinned. The prefix is the benchmarks' own, so nothing else runs on that wineserver.
+ */
 function waitForWineserver({ launch, wineserver, env }, prefix) {
-  spawnSync(...launch(wineserver, ['-w']), { env: { ...env, WINEPREFIX: prefix }, stdio: 'ignore', timeout: 60_000 });
+  const options = { env: { ...env, WINEPREFIX: prefix }, stdio: 'ignore', timeout: 60_000 };
+  spawnSync(...launch(wineserver, ['-w']), options);
+  if (!wineProcesses(prefix).some(({ comm }) => comm.startsWith('wineserver'))) return;
+  log("the benchmarks' wineserver was still up after 60 s: stopping it (wineserver -k)");
+  spawnSync(...launch(wineserver, ['-k']), options);
+  spawnSync(...launch(wineserver, ['-w']), options);
 }
 
 /** Linux processes whose environment names the prefix: the wineserver and node.exe of a run. */
@@ -194,13 +246,15 @@ function startCompanion(name, mode, { cpus }) {
 
 // --- Running --------------------------------------------------------------------------------
 
-async function runOne(name, mode, { cpus, prefix, runtime }) {
+async function runOne(name, mode, { cpus, prefix, runtime, afdLoop }) {
   const outDir = join(cacheDir, 'bench');
   mkdirSync(outDir, { recursive: true });
   const outPath = join(outDir, `${name}-${mode}-${process.pid}.json`);
   rmSync(outPath, { force: true });
   const env = { MIO_BENCH_OUT: onWindows ? outPath : toWindowsPath(outPath) };
   if (prefix !== undefined) env.WINEPREFIX = prefix;
+  const withAfdLoop = afdLoop !== undefined && USES_AFD_LOOP.has(name);
+  if (withAfdLoop) env.MIO_BENCH_AFD_LOOP = onWindows ? afdLoop.exe : toWindowsPath(afdLoop.exe);
   const pinned = mode === 'pinned';
   log(`${name}: ${pinned ? `pinned (taskset -c ${cpus})` : 'not pinned'}`);
   const loadBefore = os.loadavg();
@@ -219,6 +273,9 @@ async function runOne(name, mode, { cpus, prefix, runtime }) {
   const started = Date.now();
   const code = await runOnWindowsNode([`dist/bench/${name}.js`], { name: `bench-${name}`, env, runtime, timeoutMs: RUN_TIMEOUT_MS, ...(pinned && !onWindows ? { cpus } : {}) });
   clearTimeout(sampler);
+  // A process of the run on other CPUs than asked: say so (the figures are not pinned ones).
+  const strays = pinned && affinity !== undefined ? Object.entries(affinity).filter(([, allowed]) => allowed !== cpus) : [];
+  if (strays.length > 0) log(`${name}: warning: not pinned to CPU ${cpus}: ${strays.map(([comm, allowed]) => `${comm} on ${allowed}`).join(', ')}`);
   const companionInfo = await companion?.stop();
   const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
   if (code !== 0 || !existsSync(outPath)) {
@@ -237,6 +294,7 @@ async function runOne(name, mode, { cpus, prefix, runtime }) {
       affinity: affinity ?? null,
       loadAverageBefore: loadBefore.map((value) => Math.round(value * 100) / 100),
       wallSeconds,
+      ...(withAfdLoop ? { afdLoop: { source: afdLoop.source, compiler: afdLoop.compiler, command: afdLoop.command } } : {}),
       ...(companionInfo === undefined ? {} : { companion: companionInfo }),
     },
   };
@@ -278,6 +336,7 @@ if (options.help) {
 }
 build();
 const names = discover(options.names);
+const afdLoop = names.some((name) => USES_AFD_LOOP.has(name)) ? buildAfdLoop() : undefined;
 const modes = onWindows ? ['unpinned'] : options.pin === 'both' ? ['unpinned', 'pinned'] : options.pin === 'on' ? ['pinned'] : ['unpinned'];
 if (onWindows && options.pin !== 'off') log('pinning applies to Wine only: running unpinned');
 let runtime;
@@ -290,7 +349,7 @@ const RESULTS = join(root, 'bench', runtime === undefined || runtime.id === defa
 const provisioned = runtime === undefined ? undefined : provision(runtime);
 const prefix = provisioned === undefined ? undefined : benchPrefix(provisioned);
 const machine = machineInfo(provisioned?.wineVersion);
-log(`runtime: ${runtime?.id ?? 'native'}; machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.wine ?? 'native Windows'}; results into ${RESULTS}`);
+log(`runtime: ${runtime?.id ?? 'native'}; pinning: ${modes.map((mode) => (mode === 'pinned' ? `pinned (taskset -c ${options.cpus})` : 'unpinned')).join(', then ')}; machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.wine ?? 'native Windows'}; results into ${RESULTS}`);
 
 let results = readResults(RESULTS);
 let failures = 0;
@@ -298,7 +357,7 @@ for (const name of names) {
   for (const mode of modes) {
     // A fresh wineserver per run: it inherits the run's pinning, and nothing of the last run.
     if (prefix !== undefined) waitForWineserver(provisioned, prefix);
-    const report = await runOne(name, mode, { cpus: options.cpus, prefix, runtime });
+    const report = await runOne(name, mode, { cpus: options.cpus, prefix, runtime, afdLoop });
     if (report === undefined) {
       failures++;
       continue;

@@ -23,18 +23,34 @@ export interface Comparison {
   values: Record<string, number | null>;
   /** Variant label -> value / baseline value, for every variant but the baseline. */
   ratios: Record<string, number | null>;
+  /** The label of the physical-limit variant (the C AFD loop), when one was measured. */
+  limit?: string;
+  /** Variant label -> value / limit value, for every variant but the limit. */
+  limitRatios?: Record<string, number | null>;
 }
 
-export function comparison(metric: string, title: string, unit: string, higherIsBetter: boolean, baseline: string, values: Record<string, number | null>, digits = 1): Comparison {
-  const base = values[baseline];
+/** value / reference, rounded; null when either is missing. */
+function ratio(value: number | null | undefined, reference: number | null | undefined): number | null {
+  return value === null || value === undefined || reference === null || reference === undefined || reference === 0 ? null : round(value / reference, 3);
+}
+
+/**
+ * `limit`, when given and present in `values`, adds each variant's ratio to that variant too (the
+ * C AFD loop: how close to the limit of Winsock, AFD and the runtime a variant gets).
+ */
+export function comparison(metric: string, title: string, unit: string, higherIsBetter: boolean, baseline: string, values: Record<string, number | null>, digits = 1, limit?: string): Comparison {
   const rounded: Record<string, number | null> = {};
   const ratios: Record<string, number | null> = {};
   for (const [label, value] of Object.entries(values)) {
     rounded[label] = value === null ? null : round(value, digits);
-    if (label === baseline) continue;
-    ratios[label] = value === null || base === null || base === undefined || base === 0 ? null : round(value / base, 3);
+    if (label !== baseline) ratios[label] = ratio(value, values[baseline]);
   }
-  return { metric, title, unit, higherIsBetter, baseline, values: rounded, ratios };
+  const result: Comparison = { metric, title, unit, higherIsBetter, baseline, values: rounded, ratios };
+  if (limit !== undefined && limit in values) {
+    result.limit = limit;
+    result.limitRatios = Object.fromEntries(Object.entries(values).filter(([label]) => label !== limit).map(([label, value]) => [label, ratio(value, values[limit])]));
+  }
+  return result;
 }
 
 /** A connected byte stream of either implementation. */
@@ -224,6 +240,8 @@ export interface Transfer<Raw> {
 export interface TransferVariant<Raw> {
   label: string;
   run: (total: number) => Promise<Transfer<Raw>>;
+  /** Warms up inside every run (a process of its own, the C AFD loop): no shared warm-up. */
+  selfWarming?: boolean;
 }
 
 /**
@@ -239,6 +257,7 @@ export async function measureTransfers<Raw>(
   const raw: Raw[] = [];
   const errors: string[] = [];
   for (const variant of variants) {
+    if (variant.selfWarming === true) continue;
     try {
       await variant.run(warmupMiB * MIB);
     } catch (error) {
