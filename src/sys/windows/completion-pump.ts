@@ -64,7 +64,7 @@ export class CompletionPump {
   #waiting = false;
   /** The owner's thread served a wait while the worker started and dequeued the stop marker. */
   #stopped = false;
-  #startupPoll: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  #startupPoll: NodeJS.Timeout | undefined;
   /** The batch holding the stop marker, dequeued here while the worker started: forwarded once it is gone. */
   #stopBatch: Completion[] | undefined;
 
@@ -122,8 +122,11 @@ export class CompletionPump {
     if (!this.#running || this.#waiting || this.#stopped) return;
     this.#waiting = true;
     if (Atomics.load(this.#control, CONTROL.ready) === 0) {
-      // Never synchronously: the owner hands batches over after release() returns.
-      this.#startupPoll = setImmediate(() => this.#pollWhileStarting()).unref();
+      // Never synchronously: the owner hands batches over after release() returns. A timer, not
+      // setImmediate: an unref'd immediate does not stop the loop from blocking in its poll
+      // phase, so the look (and the grant once the worker is ready) waited for the next I/O or
+      // timer, up to a whole pollAsync() timeout.
+      this.#startupPoll = setTimeout(() => this.#pollWhileStarting(), 0).unref();
       return;
     }
     this.#grant();
@@ -181,8 +184,7 @@ export class CompletionPump {
 
   #cancelStartupPoll(): void {
     if (this.#startupPoll === undefined) return;
-    clearTimeout(this.#startupPoll as NodeJS.Timeout);
-    clearImmediate(this.#startupPoll as NodeJS.Immediate);
+    clearTimeout(this.#startupPoll);
     this.#startupPoll = undefined;
   }
 
