@@ -52,6 +52,12 @@ export function createServerPipeHandle(config: ServerPipeConfig): bigint {
     (config.mode === 'message' ? PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE : PIPE_TYPE_BYTE | PIPE_READMODE_BYTE) |
     PIPE_WAIT |
     (config.rejectRemoteClients ? PIPE_REJECT_REMOTE_CLIENTS : 0);
+  // Wine (8 and 10) ignores FILE_FLAG_FIRST_PIPE_INSTANCE and opens another instance of a pipe
+  // that exists: ask first, so a name taken by another server is EADDRINUSE there too. Not
+  // atomic, unlike the flag on Windows (README.md, Wine quirks).
+  if (config.firstInstance && kernel32.namedPipeExists(config.name)) {
+    throw withPath(new SystemError('EADDRINUSE', 'CreateNamedPipeW', ERROR_ACCESS_DENIED, 'the pipe name is already in use'), config.name);
+  }
   const security = config.currentUserOnly ? currentUserSecurity() : undefined;
   try {
     return kernel32.createNamedPipeW(config.name, openMode, pipeMode, config.maxInstances, config.bufferSize, config.bufferSize, 0, security?.attributes.address ?? 0n);

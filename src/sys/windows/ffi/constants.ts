@@ -9,6 +9,7 @@ export const ERROR_INVALID_HANDLE = 6;
 export const ERROR_INVALID_PARAMETER = 87;
 export const ERROR_BROKEN_PIPE = 109;
 export const ERROR_PIPE_BUSY = 231;
+export const ERROR_SEM_TIMEOUT = 121;
 export const ERROR_NO_DATA = 232;
 export const ERROR_MORE_DATA = 234;
 export const WAIT_TIMEOUT = 258;

@@ -1,6 +1,6 @@
 // kernel32.dll: completion ports, handles and named pipes.
 import { bindLibrary } from './koffi-loader.js';
-import { ERROR_NOT_FOUND, INVALID_HANDLE_VALUE, WAIT_TIMEOUT } from './constants.js';
+import { ERROR_NOT_FOUND, ERROR_SEM_TIMEOUT, INVALID_HANDLE_VALUE, WAIT_TIMEOUT } from './constants.js';
 import { toAddress, win32Error } from './win-error.js';
 
 /** Declared once here; the completion pump's worker binds the same prototypes (completion-pump.ts). */
@@ -21,6 +21,7 @@ export const kernel32 = bindLibrary('kernel32.dll', {
   CreateNamedPipeW:
     'void * __stdcall CreateNamedPipeW(str16 lpName, uint32_t dwOpenMode, uint32_t dwPipeMode, uint32_t nMaxInstances, uint32_t nOutBufferSize, uint32_t nInBufferSize, uint32_t nDefaultTimeOut, void *lpSecurityAttributes)',
   ConnectNamedPipe: 'int __stdcall ConnectNamedPipe(void *hNamedPipe, void *lpOverlapped)',
+  WaitNamedPipeW: 'int __stdcall WaitNamedPipeW(str16 lpNamedPipeName, uint32_t nTimeOut)',
   DisconnectNamedPipe: 'int __stdcall DisconnectNamedPipe(void *hNamedPipe)',
   CreateFileW:
     'void * __stdcall CreateFileW(str16 lpFileName, uint32_t dwDesiredAccess, uint32_t dwShareMode, void *lpSecurityAttributes, uint32_t dwCreationDisposition, uint32_t dwFlagsAndAttributes, void *hTemplateFile)',
@@ -130,6 +131,16 @@ export function createNamedPipeW(
   );
   if (handle === INVALID_HANDLE_VALUE || handle === 0n) fail('CreateNamedPipeW', name);
   return handle;
+}
+
+/**
+ * Whether a pipe of this name exists (an instance is listening, or all of them are busy), asked
+ * without connecting to it: WaitNamedPipeW for at most 1 ms.
+ */
+export function namedPipeExists(name: string): boolean {
+  if ((kernel32().WaitNamedPipeW(name, 1) as number) !== 0) return true;
+  // ERROR_SEM_TIMEOUT: it exists, and no instance was free within the millisecond.
+  return getLastError() === ERROR_SEM_TIMEOUT;
 }
 
 /** Starts an overlapped connect; returns 0 or the raw Win32 error for the caller to interpret. */
