@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { detailTable } from './bench-detail.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const MODES = ['pinned', 'unpinned'];
@@ -58,7 +59,14 @@ export function updateReadme(resultsPath, runtime) {
   const to = readme.indexOf(end);
   if (from < 0 || to < from) return false;
   const results = JSON.parse(readFileSync(resultsPath, 'utf8'));
-  writeFileSync(readmePath, `${readme.slice(0, from + begin.length)}\n${benchTable(results)}\n${readme.slice(to)}`);
+  let updated = `${readme.slice(0, from + begin.length)}\n${benchTable(results)}\n${readme.slice(to)}`;
+  // The selector benchmarks' detail table, where the README has a place for this runtime's.
+  const detailBegin = `<!-- bench-detail:${runtime} begin -->`;
+  const detailEnd = `<!-- bench-detail:${runtime} end -->`;
+  const detailFrom = updated.indexOf(detailBegin);
+  const detailTo = updated.indexOf(detailEnd);
+  if (detailFrom >= 0 && detailTo > detailFrom) updated = `${updated.slice(0, detailFrom + detailBegin.length)}\n${detailTable(results)}\n${updated.slice(detailTo)}`;
+  writeFileSync(readmePath, updated);
   return true;
 }
 
