@@ -26,6 +26,7 @@ const TITLES = {
   'pipe-throughput': 'Named-pipe throughput: mio-ts vs node:net',
   'accept-rate': 'Connections accepted per second: mio-ts drop-in Server vs node:net Server',
   'http-rps': 'HTTP requests per second from the Linux host: http.Server over mio-ts vs node:net',
+  'relay-throughput': 'Relay throughput, 8 parallel TCP streams: mio-ts relay vs the same relay on node:net',
 };
 
 const COLORS = {

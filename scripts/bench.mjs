@@ -8,6 +8,8 @@
 //                                                   MIO_TS_RUNTIME); the default is Wine 10.0 + Node 22
 //   MIO_BENCH_PING_PONG_MS=1000 MIO_BENCH_BULK_MIB=64 npm run bench -- tcp-ping-pong tcp-bulk
 //                                                   shorter rounds, to check the code (not for figures)
+//   MIO_BENCH_RELAY_MS=1500 npm run bench -- relay-throughput
+//                                                   the same for the relay (4000 ms per round)
 //
 // A benchmark is any .ts file directly in bench/ (helpers live in bench/lib/). It writes its
 // JSON to the path in MIO_BENCH_OUT. Pinning runs Wine (node.exe and the wineserver it starts)
