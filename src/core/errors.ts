@@ -54,45 +54,37 @@ export class InvalidStateError extends Error {
   }
 }
 
-/** The Poll, or the completion port under it, is closed. */
-export class PollClosedError extends InvalidStateError {
-  constructor(message = 'the Poll is closed') {
-    super('ERR_POLL_CLOSED', message);
-    this.name = 'PollClosedError';
-  }
+/** An InvalidStateError class with a fixed code and name, and a default message. */
+function stateErrorClass(code: string, name: string, defaultMessage: string) {
+  const named = class extends InvalidStateError {
+    constructor(message = defaultMessage) {
+      super(code, message);
+      this.name = name;
+    }
+  };
+  Object.defineProperty(named, 'name', { value: name });
+  return named;
 }
+
+/** The Poll, or the completion port under it, is closed. */
+export const PollClosedError = stateErrorClass('ERR_POLL_CLOSED', 'PollClosedError', 'the Poll is closed');
+export type PollClosedError = InstanceType<typeof PollClosedError>;
 
 /** A wait was asked of a Poll that is already waiting (one wait at a time, as in mio). */
-export class PollBusyError extends InvalidStateError {
-  constructor(message = 'a poll is already in progress on this Poll') {
-    super('ERR_POLL_BUSY', message);
-    this.name = 'PollBusyError';
-  }
-}
+export const PollBusyError = stateErrorClass('ERR_POLL_BUSY', 'PollBusyError', 'a poll is already in progress on this Poll');
+export type PollBusyError = InstanceType<typeof PollBusyError>;
 
 /** reregister() or deregister() of a source that is not registered. */
-export class NotRegisteredError extends InvalidStateError {
-  constructor(message = 'the source is not registered') {
-    super('ERR_NOT_REGISTERED', message);
-    this.name = 'NotRegisteredError';
-  }
-}
+export const NotRegisteredError = stateErrorClass('ERR_NOT_REGISTERED', 'NotRegisteredError', 'the source is not registered');
+export type NotRegisteredError = InstanceType<typeof NotRegisteredError>;
 
 /** register() of a source that is registered already (reregister() changes a registration). */
-export class AlreadyRegisteredError extends InvalidStateError {
-  constructor(message = 'the source is already registered with a Poll') {
-    super('ERR_ALREADY_REGISTERED', message);
-    this.name = 'AlreadyRegisteredError';
-  }
-}
+export const AlreadyRegisteredError = stateErrorClass('ERR_ALREADY_REGISTERED', 'AlreadyRegisteredError', 'the source is already registered with a Poll');
+export type AlreadyRegisteredError = InstanceType<typeof AlreadyRegisteredError>;
 
 /** An operation on a socket this package closed already. */
-export class SocketClosedError extends InvalidStateError {
-  constructor(message = 'the socket is closed') {
-    super('ERR_SOCKET_CLOSED', message);
-    this.name = 'SocketClosedError';
-  }
-}
+export const SocketClosedError = stateErrorClass('ERR_SOCKET_CLOSED', 'SocketClosedError', 'the socket is closed');
+export type SocketClosedError = InstanceType<typeof SocketClosedError>;
 
 /** A Windows-only API used on another platform. */
 export class UnsupportedPlatformError extends Error {

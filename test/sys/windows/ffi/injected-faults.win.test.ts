@@ -44,6 +44,28 @@ async function nodeServer(onConnection: (socket: nodeNet.Socket) => void): Promi
   return (server.address() as nodeNet.AddressInfo).port;
 }
 
+/** A Poll with a listener registered (token 1) and a client connecting to it. */
+function pollWithConnectingClient(): { poll: Poll; listener: TcpListener; events: Events } {
+  const poll = new Poll();
+  closers.push(() => poll.close());
+  const listener = TcpListener.bind('127.0.0.1:0');
+  closers.push(() => listener.close());
+  poll.registry().register(listener, 1, Interest.READABLE);
+  const client = TcpStream.connect(listener.localAddr());
+  closers.push(() => client.close());
+  return { poll, listener, events: new Events(16) };
+}
+
+/** What poll() threw, if anything. */
+function pollError(poll: Poll, events: Events): unknown {
+  try {
+    poll.poll(events, 1000);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('faults injected at the FFI edge', () => {
   // First: no pump thread of another test is around to blur the handle count.
   it('the first wait of a Driver failing: its sources hear a typed error, the process lives, Driver.shared() starts afresh', async () => {
@@ -191,21 +213,10 @@ describe('faults injected at the FFI edge', () => {
   });
 
   it('NtDeviceIoControlFile (the AFD poll) failing: poll() throws a typed error, the next poll issues it again', () => {
-    const poll = new Poll();
-    closers.push(() => poll.close());
-    const listener = TcpListener.bind('127.0.0.1:0');
-    closers.push(() => listener.close());
+    // Armed before the registration: its AFD poll is issued by the first wait.
     const fault = arm({ dll: 'ntdll.dll', name: 'NtDeviceIoControlFile', returns: STATUS_INSUFFICIENT_RESOURCES });
-    poll.registry().register(listener, 1, Interest.READABLE);
-    const client = TcpStream.connect(listener.localAddr());
-    closers.push(() => client.close());
-    const events = new Events(16);
-    let thrown: unknown;
-    try {
-      poll.poll(events, 1000);
-    } catch (error) {
-      thrown = error;
-    }
+    const { poll, events } = pollWithConnectingClient();
+    const thrown = pollError(poll, events);
     expect(fault.hits).toBe(1);
     expect(thrown).toBeInstanceOf(SystemError);
     expect((thrown as SystemError).code).toBe('ENOMEM');
@@ -220,23 +231,11 @@ describe('faults injected at the FFI edge', () => {
   });
 
   it('GetQueuedCompletionStatusEx failing: poll() throws a typed error, the next poll delivers the event', async () => {
-    const poll = new Poll();
-    closers.push(() => poll.close());
-    const listener = TcpListener.bind('127.0.0.1:0');
-    closers.push(() => listener.close());
-    poll.registry().register(listener, 1, Interest.READABLE);
-    const client = TcpStream.connect(listener.localAddr());
-    closers.push(() => client.close());
-    const events = new Events(16);
+    const { poll, listener, events } = pollWithConnectingClient();
     // Let the connection reach the backlog before the failing wait.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const fault = arm({ dll: 'kernel32.dll', name: 'GetQueuedCompletionStatusEx', returns: 0, lastError: ERROR_NO_SYSTEM_RESOURCES });
-    let thrown: unknown;
-    try {
-      poll.poll(events, 1000);
-    } catch (error) {
-      thrown = error;
-    }
+    const thrown = pollError(poll, events);
     expect(fault.hits).toBe(1);
     expect(thrown).toBeInstanceOf(SystemError);
     expect((thrown as SystemError).syscall).toBe('GetQueuedCompletionStatusEx');
