@@ -38,9 +38,6 @@ export interface ByteChannel extends Source {
   close(): void;
 }
 
-/** A read of at most 1/8 of the buffer counts as small (docs/architecture.md, the way of a byte). */
-const SMALL_READ_FRACTION = 8;
-
 export interface SourceDuplexOptions extends DuplexOptions {
   driver?: Driver;
   /** Bytes per read; at least 64 KiB by default. */
@@ -347,10 +344,7 @@ export class SourceDuplex extends Duplex {
         }
         this.bytesRead += n;
         this.onActivity();
-        // A small read (a request, a reply) leaves a drained socket: re-arm at once. A large one
-        // that fell short is a stream in full flow, where reading again usually finds more
-        // (measured: bulk lost a third when every short read waited for the next event).
-        const drained = n <= buffer.length / SMALL_READ_FRACTION && channel.readDrained !== undefined;
+        const drained = n < buffer.length && channel.readDrained !== undefined;
         if (user !== undefined) {
           // The user pauses (or destroys) from deliver(); the loop's checks see it.
           user.deliver(n, buffer);
