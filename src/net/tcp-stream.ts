@@ -61,15 +61,6 @@ export class TcpStream extends SocketSource {
     return this.#receive(checkBuffer('buffer', buffer), false);
   }
 
-  /**
-   * After a read shorter than its buffer, which proves the receive queue empty: re-arms READABLE
-   * as WouldBlock would, so the caller can skip the recv that only says WouldBlock (one
-   * wineserver round trip fewer per read event under Wine).
-   */
-  readDrained(): void {
-    this.rearm(Interest.READABLE);
-  }
-
   /** Like read() but leaves the bytes queued. */
   peek(buffer: Uint8Array): number | WouldBlock {
     return this.#receive(checkBuffer('buffer', buffer), true);

@@ -66,19 +66,11 @@ export class IoSourceState implements SelectorRegistration {
    */
   doIo<T>(operation: () => T | WouldBlock, direction?: Interest): T | WouldBlock {
     const result = operation();
-    if (result === WOULD_BLOCK && this.#interest !== undefined) this.rearm(direction ?? this.#interest);
+    if (result === WOULD_BLOCK && this.#registration !== undefined && this.#interest !== undefined && this.#selector?.closed === false) {
+      const bits = direction === undefined ? this.#interest.bits : this.#interest.bits & direction.bits;
+      if (bits !== 0) this.#selector.rearmSocket(this.#registration, Interest.fromBits(bits));
+    }
     return result;
-  }
-
-  /**
-   * Re-arms `direction` without the WouldBlock that normally does it: for a caller that knows
-   * the socket is drained (a read shorter than its buffer). AFD polls report the current state,
-   * so bytes that arrived meanwhile are reported at once. Nothing happens when not registered.
-   */
-  rearm(direction: Interest): void {
-    if (this.#registration === undefined || this.#interest === undefined || this.#selector?.closed !== false) return;
-    const bits = this.#interest.bits & direction.bits;
-    if (bits !== 0) this.#selector.rearmSocket(this.#registration, Interest.fromBits(bits));
   }
 
   #registrationFor(selector: Selector): SocketRegistration {

@@ -51,11 +51,6 @@ export abstract class PollableSocket extends RegisteredSource {
     return this.#state.doIo(() => operation(socket), direction);
   }
 
-  /** Re-arms `direction` as a WouldBlock would, for a caller that knows the socket is drained. */
-  protected rearm(direction: Interest): void {
-    this.#state.rearm(direction);
-  }
-
   /**
    * Drops the registration (the selector frees its state once the poll in flight reports) and
    * hands the socket over to be closed; 0n when already released.

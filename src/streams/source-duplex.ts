@@ -30,11 +30,6 @@ export interface ByteChannel extends Source {
    * way. end() waits for WRITABLE until it says false, so nothing written is lost.
    */
   writeInFlight?(): boolean;
-  /**
-   * For channels that can tell: a read returned less than asked, so nothing is left to read;
-   * re-arm READABLE now instead of learning it from one more read (docs/architecture.md).
-   */
-  readDrained?(): void;
   close(): void;
 }
 
@@ -344,11 +339,9 @@ export class SourceDuplex extends Duplex {
         }
         this.bytesRead += n;
         this.onActivity();
-        const drained = n < buffer.length && channel.readDrained !== undefined;
         if (user !== undefined) {
           // The user pauses (or destroys) from deliver(); the loop's checks see it.
           user.deliver(n, buffer);
-          if (drained && this.#awaitReadable(channel)) return;
           continue;
         }
         let chunk: Buffer;
@@ -364,7 +357,6 @@ export class SourceDuplex extends Duplex {
           this.#wantRead = false;
           return;
         }
-        if (drained && this.#awaitReadable(channel)) return;
       }
       // Still readable after a full round: yield to other sources, then continue.
       this.#scheduleRead();
@@ -374,14 +366,6 @@ export class SourceDuplex extends Duplex {
       this.#reading = false;
       this.#updateRetain();
     }
-  }
-
-  /** After a short read: waits for READABLE (re-armed now) if the loop should still read. */
-  #awaitReadable(channel: ByteChannel): boolean {
-    if (!this.#wantRead || this.#channel !== channel) return false;
-    channel.readDrained?.();
-    this.#awaitingReadable = true;
-    return true;
   }
 
   /** Writes the pending write on: true once it is all written and its callback called. */

@@ -19,9 +19,6 @@ export class TcpChannel extends SourceWrapper implements ByteChannel {
   shutdownWrite(): void {
     this.stream.shutdown('write');
   }
-  readDrained(): void {
-    this.stream.readDrained();
-  }
   takeError(): Error | undefined {
     return this.stream.takeError();
   }
