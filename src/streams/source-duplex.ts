@@ -1,10 +1,8 @@
 // A Node Duplex over a readiness source whose backpressure is the kernel's: reading stops when
-// push() says the consumer is full, and because only a WouldBlock (or a small read that proves
-// the socket drained) re-arms READABLE, nothing is read again until _read() asks. The unread
-// bytes stay in the kernel and TCP flow control pushes back on the peer. Writes go straight to
-// the socket; WRITABLE is awaited only after a WouldBlock.
-// Past 400 lines on purpose: the read loop, the one write/end path and the lifecycle share the
-// stream's state, and splitting them would pass that state around (docs/architecture.md).
+// push() says the consumer is full, and because only a WouldBlock re-arms READABLE, nothing is
+// read again until _read() asks. The unread bytes stay in the kernel and TCP flow control
+// pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after a
+// WouldBlock.
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { OutOfRangeError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
