@@ -42,24 +42,48 @@ const selection = selectNetTests(parallelDir).filter(({ file }) => values.only =
 const runnable = selection.filter((entry) => entry.excluded === undefined);
 const jobs = modes.flatMap((mode) => runnable.map((entry) => ({ mode, ...entry })));
 
-/** Runs one file; resolves with its outcome. `slot` keeps ports and tmp dirs apart. */
-function runOne({ mode, file, flags }, slot) {
+const SPAWN_ATTEMPTS = 3;
+
+/**
+ * Runs one file; resolves with its outcome. `slot` keeps ports and tmp dirs apart. Under Wine 8.0
+ * starting a process once failed with `spawn UNKNOWN` (CreateProcess, nothing of the test ran):
+ * such a start is tried again, and reported as the file's failure only if it keeps failing.
+ */
+async function runOne(job, slot) {
+  let result;
+  for (let attempt = 1; attempt <= SPAWN_ATTEMPTS; attempt++) {
+    result = await runOnce(job, slot);
+    if (result.spawnError === undefined) return result;
+    process.stdout.write(`could not start ${job.mode} ${job.file} (attempt ${attempt}): ${result.spawnError}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return result;
+}
+
+function runOnce({ mode, file, flags }, slot) {
   const args = [...NODE_WORKAROUNDS, ...(mode === 'drop-in' ? ['-r', preload] : []), ...flags, join(parallelDir, file)];
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      cwd: testsDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        // The 18.x harness does not know Node 22's globals (navigator).
-        NODE_TEST_KNOWN_GLOBALS: '0',
-        // Flags are passed above; the harness would otherwise respawn the file to add them.
-        NODE_SKIP_FLAG_CHECK: '1',
-        NODE_COMMON_PORT: String(portBase + slot * 10),
-        TEST_THREAD_ID: `${portBase}-${slot}`,
-      },
-    });
+    let child;
+    try {
+      child = spawn(process.execPath, args, {
+        cwd: testsDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          // The 18.x harness does not know Node 22's globals (navigator).
+          NODE_TEST_KNOWN_GLOBALS: '0',
+          // Flags are passed above; the harness would otherwise respawn the file to add them.
+          NODE_SKIP_FLAG_CHECK: '1',
+          NODE_COMMON_PORT: String(portBase + slot * 10),
+          TEST_THREAD_ID: `${portBase}-${slot}`,
+        },
+      });
+    } catch (error) {
+      const spawnError = error instanceof Error ? error.message : String(error);
+      resolve({ mode, file, passed: false, code: null, signal: null, timedOut: false, ms: Date.now() - started, spawnError, output: `could not start: ${spawnError}` });
+      return;
+    }
     let output = '';
     const collect = (chunk) => {
       output = (output + chunk.toString()).slice(-OUTPUT_TAIL);
@@ -71,6 +95,11 @@ function runOne({ mode, file, flags }, slot) {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
+    // A start that fails after spawn() returned comes as 'error': the same as a failed start.
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ mode, file, passed: false, code: null, signal: null, timedOut: false, ms: Date.now() - started, spawnError: error.message, output: `could not start: ${error.message}` });
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const ms = Date.now() - started;
