@@ -39,6 +39,11 @@ export interface BackgroundWait {
   unref(): void;
   /** Stops waiting; resolves once the waiting thread has exited. */
   stop(): Promise<void>;
+  /**
+   * Stops waiting but keeps the waiting thread for the selectAsync() that follows; resolves once
+   * the wait in flight came back (its events are the next wait's).
+   */
+  handOver(): Promise<void>;
 }
 
 export interface Selector {

@@ -168,7 +168,9 @@ export class Driver {
       this.#asyncLoop = undefined;
     }
     if (this.#pump !== undefined) {
-      await this.#pump.stop();
+      // To a ref'd wait, the waiting thread is handed over rather than stopped and started anew.
+      if (this.#desired() === 'async') await this.#pump.handOver();
+      else await this.#pump.stop();
       this.#pump = undefined;
     }
     this.#mode = 'idle';

@@ -50,10 +50,16 @@ export interface CompletionPumpOptions {
 
 export class CompletionPump {
   static #live = 0;
+  static #started = 0;
 
   /** Pump threads started and not yet exited in this thread (their handles count in leak checks). */
   static get liveThreads(): number {
     return CompletionPump.#live;
+  }
+
+  /** Pump threads started by this thread so far (a thread started anew shows here). */
+  static get startedThreads(): number {
+    return CompletionPump.#started;
   }
 
   readonly #worker: Worker;
@@ -74,6 +80,7 @@ export class CompletionPump {
     this.#entries = new DataView(entries);
     this.#options = options;
     CompletionPump.#live++;
+    CompletionPump.#started++;
     const workerData: PumpWorkerData = {
       koffiPath,
       prototypes: { getQueuedCompletionStatusEx: GET_QUEUED_COMPLETION_STATUS_EX, getLastError: GET_LAST_ERROR },

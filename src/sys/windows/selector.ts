@@ -161,10 +161,21 @@ export class WindowsSelector implements Selector {
     const loop = waitLoop(this.#host, this.#parked.targetFor(events), timeoutMs);
     const onAbort = (): void => this.#interruptWait();
     signal?.addEventListener('abort', onAbort, { once: true });
+    let looked = false;
     try {
       for (let step = loop.next(); !step.done; ) {
-        // Only what is ready is wanted: dequeued here, without a trip to the pump.
-        const completions = step.value.timeoutMs === 0 ? this.#dequeueNow(this.#entriesFor(events), step.value.limit) : await this.#waitOnPump(step.value.timeoutMs);
+        let completions: Iterable<Completion>;
+        if (step.value.timeoutMs === 0) {
+          // Only what is ready is wanted: dequeued here, without a trip to the pump.
+          completions = this.#dequeueNow(this.#entriesFor(events), step.value.limit);
+        } else if (!looked) {
+          // What became ready while the last batch was served (a reply on loopback, a busy
+          // peer) is taken here after one turn of the event loop: a trip to the pump costs two
+          // thread wake-ups, each a wineserver round trip under Wine (docs/architecture.md).
+          looked = true;
+          await this.#eventLoopTurn();
+          completions = this.#closed ? [] : this.#dequeueNow(this.#entriesFor(events), step.value.limit);
+        } else completions = await this.#waitOnPump(step.value.timeoutMs);
         step = loop.next(completions);
         if (this.#closed) {
           await this.#teardown();
@@ -197,13 +208,15 @@ export class WindowsSelector implements Selector {
     const loop: WaitLoop = waitLoop(this.#host, target, undefined);
     this.#busy = true;
     let failed = false;
+    /** Set by handOver(): the wait in flight is the last one. */
+    let handedOver: (() => void) | undefined;
     const stopFor = (error: Error): void => {
       if (failed) return;
       failed = true;
       this.#stopPump();
       fail(error);
     };
-    this.#batchConsumer = (completions) => {
+    const consumer = (completions: Completion[]): void => {
       try {
         loop.next(completions);
       } catch (error) {
@@ -216,12 +229,22 @@ export class WindowsSelector implements Selector {
         stopFor(this.#pumpFailure);
         return;
       }
+      if (handedOver !== undefined) {
+        // An edge is reported once: what this last wait brought is the next wait's.
+        for (const { token, readiness } of batch) this.#parked.sink.push(token, readiness);
+        batch = [];
+        if (this.#batchConsumer === consumer) this.#batchConsumer = undefined;
+        this.#busy = false;
+        handedOver();
+        return;
+      }
       // Wait again before delivering: a handler that closes the Poll stops the pump itself.
       pump.release();
       const delivered = batch;
       batch = [];
       if (delivered.length > 0) deliver(delivered);
     };
+    this.#batchConsumer = consumer;
     loop.next();
     pump.release();
     return {
@@ -231,6 +254,17 @@ export class WindowsSelector implements Selector {
         this.#stopPump();
         return done;
       },
+      // A thread that is still starting would have to finish its start (seconds on a busy
+      // machine) before it could exit: a ref'd wait coming next uses it instead.
+      handOver: () =>
+        new Promise<void>((resolve) => {
+          if (failed || this.#batchConsumer !== consumer) {
+            resolve();
+            return;
+          }
+          handedOver = resolve;
+          this.#interruptWait();
+        }),
     };
   }
 
@@ -310,6 +344,19 @@ export class WindowsSelector implements Selector {
       pump.ref();
       pump.release();
     });
+  }
+
+  /**
+   * One turn of the event loop, refusing other waits meanwhile: a wait that finds its events at
+   * once must still let timers and other I/O run, or a busy Poll would starve them.
+   */
+  async #eventLoopTurn(): Promise<void> {
+    this.#busy = true;
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } finally {
+      this.#busy = false;
+    }
   }
 
   /** What the port holds now, without blocking; the entries are this thread's. */
