@@ -1,6 +1,8 @@
-// The README's per-runtime detail table of the selector benchmarks (idle sockets, events per
-// second, Waker latency, event-loop delay), from a results file: one row per figure, unpinned and
-// pinned side by side. bench-readme.mjs writes it between `<!-- bench-detail:<runtime> ... -->`.
+// The README's per-runtime detail tables, from a results file: the selector benchmarks (idle
+// sockets, events per second, Waker latency, event-loop delay), one row per figure, unpinned and
+// pinned side by side; and the wineserver requests per ping-pong round trip (server-round-trips).
+// bench-readme.mjs writes them between `<!-- bench-detail:<runtime> ... -->` and
+// `<!-- bench-trace:<runtime> ... -->`.
 const MODES = ['unpinned', 'pinned'];
 
 const number = (value, digits = 0) => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
@@ -45,4 +47,30 @@ export function detailTable(results) {
     row(results, 'event-loop-delay', 'Event-loop delay p50 / p99, `pollAsync()` loop serving 50 ping-ponging pairs', (run) => `${number(run.busyPollAsync.p50)} / ${ms(run.busyPollAsync.p99)}`),
     row(results, 'event-loop-delay', 'Event-loop delay p99, contrast: the blocking `poll()` in 50 ms slices', (run) => ms(run.blockingPollContrast.p99)),
   ].join('\n');
+}
+
+/** Wineserver requests per round trip, per variant: the pinned run's, else the unpinned one's. */
+export function traceTable(results) {
+  const runs = results.benchmarks?.['server-round-trips']?.runs ?? {};
+  const mode = runs.pinned !== undefined ? 'pinned' : 'unpinned';
+  const perTrip = runs[mode]?.results?.perRoundTrip;
+  if (perTrip === undefined) return '(server-round-trips has not run for this runtime)';
+  const lines = [
+    `${mode === 'pinned' ? `Pinned (\`${runs.pinned.taskset ?? 'taskset -c 0'}\`)` : 'Not pinned'}, commit ${runs[mode].source?.commit ?? '?'}, ${runs[mode].date?.slice(0, 10) ?? '?'}.`,
+    '',
+    '| Variant | Round trips traced | Requests per round trip | on the main thread | on other threads | The most frequent, per round trip |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const entry of Object.values(perTrip)) {
+    if (entry.missing === true) {
+      lines.push(`| ${entry.label} | ${number(entry.roundTrips)} | - | - | - | (no trace window) |`);
+      continue;
+    }
+    const top = Object.entries(entry.byRequest)
+      .slice(0, 6)
+      .map(([name, value]) => `${name} ${number(value, 1)}`)
+      .join(', ');
+    lines.push(`| ${entry.label} | ${number(entry.roundTrips)} | ${number(entry.requests, 1)} | ${number(entry.markerThread, 1)} | ${number(entry.otherThreads, 1)} | ${top} |`);
+  }
+  return lines.join('\n');
 }

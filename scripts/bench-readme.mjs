@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detailTable } from './bench-detail.mjs';
+import { detailTable, traceTable } from './bench-detail.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const MODES = ['pinned', 'unpinned'];
@@ -49,6 +49,15 @@ export function benchTable(results) {
   return `${header}\n\n${rows.join('\n')}`;
 }
 
+/** `text` with what stands between `<!-- <marker> begin -->` and its end replaced by render(); unchanged without them. */
+function replaceBlock(text, marker, render) {
+  const begin = `<!-- ${marker} begin -->`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(`<!-- ${marker} end -->`);
+  if (from < 0 || to < from) return text;
+  return `${text.slice(0, from + begin.length)}\n${render()}\n${text.slice(to)}`;
+}
+
 /** Replaces the block of `runtime` in README.md with the table of `resultsPath`; false if no markers. */
 export function updateReadme(resultsPath, runtime) {
   const readmePath = join(root, 'README.md');
@@ -60,12 +69,9 @@ export function updateReadme(resultsPath, runtime) {
   if (from < 0 || to < from) return false;
   const results = JSON.parse(readFileSync(resultsPath, 'utf8'));
   let updated = `${readme.slice(0, from + begin.length)}\n${benchTable(results)}\n${readme.slice(to)}`;
-  // The selector benchmarks' detail table, where the README has a place for this runtime's.
-  const detailBegin = `<!-- bench-detail:${runtime} begin -->`;
-  const detailEnd = `<!-- bench-detail:${runtime} end -->`;
-  const detailFrom = updated.indexOf(detailBegin);
-  const detailTo = updated.indexOf(detailEnd);
-  if (detailFrom >= 0 && detailTo > detailFrom) updated = `${updated.slice(0, detailFrom + detailBegin.length)}\n${detailTable(results)}\n${updated.slice(detailTo)}`;
+  // The detail tables, where the README has a place for this runtime's.
+  updated = replaceBlock(updated, `bench-detail:${runtime}`, () => detailTable(results));
+  updated = replaceBlock(updated, `bench-trace:${runtime}`, () => traceTable(results));
   writeFileSync(readmePath, updated);
   return true;
 }

@@ -27,12 +27,13 @@
 // bench/results-<runtime>.json. Afterwards the charts (docs/bench-*.svg) are rendered from
 // bench/results.json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { renderCharts } from './bench-charts.mjs';
 import { updateReadme } from './bench-readme.mjs';
 import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
+import { countTraceWindows, perRoundTrip } from './server-trace.mjs';
 import { cacheDir, provision, root, toWindowsPath } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
@@ -40,7 +41,9 @@ const onWindows = process.platform === 'win32';
 /** No benchmark run may take longer (MIO_BENCH_TIMEOUT_MS); a longer one is stopped and fails. */
 const RUN_TIMEOUT_MS = Number(process.env.MIO_BENCH_TIMEOUT_MS) > 0 ? Number(process.env.MIO_BENCH_TIMEOUT_MS) : 15 * 60_000;
 /** Benchmarks that run the C AFD loop beside their own variants. */
-const USES_AFD_LOOP = new Set(['tcp-ping-pong', 'tcp-bulk']);
+const USES_AFD_LOOP = new Set(['tcp-ping-pong', 'tcp-bulk', 'server-round-trips']);
+/** Benchmarks whose wineserver's request trace is kept and counted (scripts/server-trace.mjs). */
+const TRACES_SERVER = new Set(['server-round-trips']);
 const MINGW_GCC = 'x86_64-w64-mingw32-gcc';
 const MINGW_PACKAGE = 'gcc-mingw-w64-x86-64';
 /** Benchmarks whose run needs a script of scripts/ beside it, run by the host's Node. */
@@ -272,8 +275,17 @@ async function runOne(name, mode, { cpus, prefix, runtime, afdLoop }) {
   const source = sourceInfo();
   const companion = startCompanion(name, mode, { cpus });
   if (companion !== undefined) env.MIO_BENCH_RENDEZVOUS = companion.windowsDir;
+  // The run starts the wineserver (waitForWineserver saw the last one gone), which inherits the
+  // run's stderr: kept in a file, it holds the request trace.
+  const tracePath = TRACES_SERVER.has(name) && !onWindows ? join(outDir, `${name}-${mode}-${process.pid}.trace`) : undefined;
+  const trace = tracePath === undefined ? undefined : createWriteStream(tracePath);
+  if (trace !== undefined) {
+    env.MIO_BENCH_SERVER_TRACE = '1';
+    // From the start, so that every thread's process is in the trace.
+    env.WINEDEBUG = '+server';
+  }
   const started = Date.now();
-  const code = await runOnWindowsNode([`dist/bench/${name}.js`], { name: `bench-${name}`, env, runtime, timeoutMs: RUN_TIMEOUT_MS, ...(pinned && !onWindows ? { cpus } : {}) });
+  const code = await runOnWindowsNode([`dist/bench/${name}.js`], { name: `bench-${name}`, env, runtime, timeoutMs: RUN_TIMEOUT_MS, ...(pinned && !onWindows ? { cpus } : {}), ...(trace === undefined ? {} : { stderr: trace }) });
   clearTimeout(sampler);
   // A process of the run on other CPUs than asked: say so (the figures are not pinned ones).
   const strays = pinned && affinity !== undefined ? Object.entries(affinity).filter(([, allowed]) => allowed !== cpus) : [];
@@ -286,6 +298,11 @@ async function runOne(name, mode, { cpus, prefix, runtime, afdLoop }) {
   }
   const report = JSON.parse(readFileSync(outPath, 'utf8'));
   rmSync(outPath, { force: true });
+  if (trace !== undefined) {
+    await new Promise((resolve) => trace.end(resolve));
+    report.results.perRoundTrip = perRoundTrip(report.results.windows ?? {}, await countTraceWindows(tracePath));
+    rmSync(tracePath, { force: true });
+  }
   return {
     ...report,
     run: {

@@ -431,6 +431,20 @@ static FILE *openOutput(const char *path) {
   return out;
 }
 
+/*
+ * With MIO_TRACE_MARKER=<label>, opens the (absent) pipe \\.\pipe\mio-trace-<what>-<label>: the
+ * open is one wineserver request whose trace names it, so a +server trace can be cut at the
+ * measured part (bench/server-round-trips.ts).
+ */
+static void traceMarker(const char *what) {
+  const char *label = getenv("MIO_TRACE_MARKER");
+  if (label == NULL) return;
+  char name[256];
+  snprintf(name, sizeof name, "\\\\.\\pipe\\mio-trace-%s-%s", what, label);
+  HANDLE h = CreateFileA(name, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+  if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: afd-loop ping-pong <out.json> <measureMs> [warmupMs]\n       afd-loop bulk <out.json> <totalMiB> [warmupMiB]\n");
@@ -448,7 +462,9 @@ int main(int argc, char **argv) {
   if (amount <= 0 || warmup < 0) die("arguments (amounts must be positive)", 0);
   if (strcmp(mode, "ping-pong") == 0) {
     if (warmup > 0) free(pingPong(warmup).latencies);
+    traceMarker("begin");
     PingPong r = pingPong(amount);
+    traceMarker("end");
     double *sorted = allocate(sizeof(double) * (r.roundTrips > 0 ? r.roundTrips : 1));
     memcpy(sorted, r.latencies, sizeof(double) * r.roundTrips);
     qsort(sorted, r.roundTrips, sizeof(double), compareDoubles);

@@ -42,14 +42,14 @@ let runs = 0;
  * Runs the loop once; it writes its JSON to a file (a Windows process under Wine cannot write to
  * a Linux pipe), which is read and removed here.
  */
-function runLoop(args: string[], timeoutMs: number): Promise<unknown> {
+function runLoop(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const exe = afdLoopPath();
   if (exe === undefined) return Promise.reject(new Error('MIO_BENCH_AFD_LOOP names no afd-loop.exe'));
   const [mode = '', ...rest] = args;
   const out = join(tmpdir(), `mio-afd-loop-${process.pid}-${runs++}.json`);
   rmSync(out, { force: true });
   return new Promise((resolve, reject) => {
-    execFile(exe, [mode, out, ...rest], { timeout: timeoutMs, windowsHide: true }, (error, _stdout, stderr) => {
+    execFile(exe, [mode, out, ...rest], { timeout: timeoutMs, windowsHide: true, env }, (error, _stdout, stderr) => {
       try {
         if (error !== null) {
           reject(new Error(`afd-loop ${args.join(' ')} failed: ${error.message.trim()} ${String(stderr).trim()}`));
@@ -65,9 +65,13 @@ function runLoop(args: string[], timeoutMs: number): Promise<unknown> {
   });
 }
 
-/** `measureMs` of 64-byte ping-pong on a fresh connection, after `warmupMs` on another one. */
-export async function afdLoopPingPong(measureMs: number, warmupMs: number): Promise<AfdLoopPingPong> {
-  return (await runLoop(['ping-pong', String(measureMs), String(warmupMs)], measureMs + warmupMs + 60_000)) as AfdLoopPingPong;
+/**
+ * `measureMs` of 64-byte ping-pong on a fresh connection, after `warmupMs` on another one.
+ * `traceLabel`: the loop marks its measured part for a wineserver trace (bench/lib/server-trace.ts).
+ */
+export async function afdLoopPingPong(measureMs: number, warmupMs: number, traceLabel?: string): Promise<AfdLoopPingPong> {
+  const env = traceLabel === undefined ? process.env : { ...process.env, MIO_TRACE_MARKER: traceLabel };
+  return (await runLoop(['ping-pong', String(measureMs), String(warmupMs)], measureMs + warmupMs + 60_000, env)) as AfdLoopPingPong;
 }
 
 /** `totalMiB` one way in 64 KiB writes on a fresh connection, after `warmupMiB` on another one. */
