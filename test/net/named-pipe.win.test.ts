@@ -662,7 +662,8 @@ describe('NamedPipe: nothing leaks', () => {
   async function settle(before: { blocks: number; handles: number }): Promise<void> {
     // Handles of other subsystems (and of a Poll's exiting waiting thread) may come and go for a
     // moment; give them a chance.
-    for (let i = 0; i < 50 && (CompletionPump.liveThreads > 0 || NativeMemory.liveBlocks !== before.blocks || kernel32.getProcessHandleCount() !== before.handles); i++) {
+    // Up to 5 s: a waiting thread exits slowly on a loaded machine; a leak stays a leak.
+    for (let i = 0; i < 250 && (CompletionPump.liveThreads > 0 || NativeMemory.liveBlocks !== before.blocks || kernel32.getProcessHandleCount() !== before.handles); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
