@@ -5,7 +5,9 @@
 // the ratio. A control measures the same socket calls on a pair no Poll knows about: under
 // Wine it tells the wineserver's share of any slowdown from the selector's.
 import { Events, Interest, IoSource, Poll, WOULD_BLOCK, Waker, type Token } from '../src/index.js';
-import { ws2_32 } from '../src/sys/windows/ffi/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { NativeMemory, ws2_32 } from '../src/sys/windows/ffi/index.js';
 import { Budget, nowUs, round, roundSummary, runBenchmark, summarize, type BenchmarkContext, type Summary } from './lib/harness.js';
 import { closeAll, connectedPairs, tcpListener } from './lib/raw-sockets.js';
 
@@ -22,6 +24,17 @@ const EVENT_TIMEOUT_MS = 5_000;
 const DATA_TOKEN = 0 as Token;
 const WAKER_TOKEN = 1 as Token;
 const FIRST_IDLE_TOKEN = 2;
+
+// A full collection before each memory reading, so that garbage of the set-up is not counted.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** What this process holds for sockets: the JS heap, Buffers and the native blocks of the selector. */
+function retainedBytes(): number {
+  collectGarbage();
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external + NativeMemory.liveBytes;
+}
 
 function positiveInteger(text: string | undefined, fallback: number): number {
   const value = Number(text);
@@ -57,12 +70,14 @@ class Bench {
   }
 
   /** Grows the idle set to `count`; returns microseconds per socket for each setup step. */
-  addIdle(count: number): { createUs: number; registerUs: number; armUs: number } {
+  addIdle(count: number): { createUs: number; registerUs: number; armUs: number; registeredBytes: number } {
     const added = count - this.idle.length;
-    if (added <= 0) return { createUs: 0, registerUs: 0, armUs: 0 };
+    if (added <= 0) return { createUs: 0, registerUs: 0, armUs: 0, registeredBytes: 0 };
     const t0 = nowUs();
     const sockets: bigint[] = [];
     for (let i = 0; i < added; i++) sockets.push(tcpListener(1).socket);
+    // What registering adds, apart from the socket itself (the OS's, and Wine's, not ours).
+    const before = retainedBytes();
     const t1 = nowUs();
     for (const socket of sockets) {
       const source = new IoSource(socket);
@@ -75,7 +90,8 @@ class Bench {
     const fired = this.events.get(0);
     if (fired !== undefined) throw new Error(`an idle socket fired: ${fired.toString()}`);
     const t3 = nowUs();
-    return { createUs: (t1 - t0) / added, registerUs: (t2 - t1) / added, armUs: (t3 - t2) / added };
+    const registeredBytes = (retainedBytes() - before) / added;
+    return { createUs: (t1 - t0) / added, registerUs: (t2 - t1) / added, armUs: (t3 - t2) / added, registeredBytes };
   }
 
   /** Shrinks the idle set to `count` (deregister, which cancels the pending polls, then close). */
@@ -197,6 +213,8 @@ await runBenchmark('selector-idle-sockets', `one event round trip with ${SMALL} 
             idleSockets: LARGE,
             seconds: round(setupSeconds, 2),
             perSocketUs: { create: round(perSocket.createUs, 1), register: round(perSocket.registerUs, 1), firstAfdPoll: round(perSocket.armUs, 1) },
+            // JS heap + external + the selector's native blocks, per socket registered on this step.
+            registeredBytesPerSocket: round(perSocket.registeredBytes, 0),
           };
           context.log(`${LARGE} idle listeners set up in ${round(setupSeconds, 1)} s; per socket: ${JSON.stringify(setup['perSocketUs'])} us`);
         }

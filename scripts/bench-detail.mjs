@@ -38,6 +38,7 @@ export function detailTable(results) {
     row(results, 'selector-idle-sockets', 'Ratio most / 10, control: the same socket calls on a pair no Poll knows', (run) => number(run.ratios.socketCallsOnly, 2)),
     row(results, 'selector-idle-sockets', 'Ratio 1,000 / 10 (`poll()`)', (run) => number(run.ratiosByIdleSockets['1000'].dataPoll, 2)),
     row(results, 'selector-idle-sockets', 'Setting up the idle listeners (create, register, first AFD poll)', (run) => `${number(run.setup.seconds, 1)} s`),
+    row(results, 'selector-idle-sockets', 'Memory per idle registered socket (JS heap + external + native blocks, registering the last 9,000)', (run) => (typeof run.setup.registeredBytesPerSocket === 'number' ? `${number(run.setup.registeredBytesPerSocket)} B` : '-'), '≤ 2 KiB'),
     row(results, 'events-per-second', 'Events per second, 1,000 active sockets (500 pairs ping-ponging 64 bytes), `poll()`', (run) => number(run.poll.eventsPerSecond)),
     row(results, 'events-per-second', 'The same with `pollAsync()` on the main thread', (run) => number(run.pollAsync.eventsPerSecond)),
     row(results, 'waker-latency', 'Waker latency, worker thread → main thread awaiting `pollAsync()`, p50 / p99', (run) => `${number(run.pollAsync.p50)} / ${micro(run.pollAsync.p99)}`),
