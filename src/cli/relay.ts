@@ -208,12 +208,10 @@ export class Relay extends EventEmitter {
         if (++closed < 2) {
           // One side is gone: the other gets what is queued for it, then goes too.
           const other = stream === a ? b : a;
-          // `writable` is false once end() was called too: a side still ending (pipe() ended it
-          // when this side's data ended) is waited for, not destroyed with its last bytes queued.
-          if (other.writableFinished || other.destroyed || (!other.writable && !other.writableEnded)) other.destroy();
+          if (other.writableFinished || !other.writable) other.destroy();
           else {
             other.once('finish', () => other.destroy());
-            if (!other.writableEnded) other.end();
+            other.end();
           }
           return;
         }
