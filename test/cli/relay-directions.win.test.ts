@@ -43,7 +43,7 @@ describe('relay directions, eight links', () => {
   // Skipped: under full CI load on Wine 10.0 (four Wine processes on two cores) one run lost
   // 9,063 of 358,612,992 bytes on the way sink -> relay -> client, with no error on any side; it
   // passed in 18 other runs, beside two full suites too. Found since: the relay destroys a side
-  // that is still ending when the other closes (open: waiting for it hung the load test), and Wine
+  // that is still ending when the other closes (open: a fix was reverted, see README.md), and Wine
   // reports a partial non-blocking send as whole and can lose the queued rest at close, in
   // node:net and mio-ts alike (README.md, Wine quirks).
   it.skip('both ways at once: everything arrives each way, no reset (skipped: rare loss under load, see above)', () => throughRelay('both'), 60_000);
