@@ -208,10 +208,13 @@ export class Relay extends EventEmitter {
         if (++closed < 2) {
           // One side is gone: the other gets what is queued for it, then goes too.
           const other = stream === a ? b : a;
-          if (other.writableFinished || !other.writable) other.destroy();
+          // `writable` turns false as soon as end() is called: a side that pipe() is still
+          // ending keeps its queued tail and is destroyed once that is out.
+          const ending = !other.writable && other.writableEnded;
+          if (other.writableFinished || other.destroyed || (!other.writable && !ending)) other.destroy();
           else {
             other.once('finish', () => other.destroy());
-            other.end();
+            if (!ending) other.end();
           }
           return;
         }

@@ -7,6 +7,7 @@ import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import { assertSupportedPlatform } from '../sys/index.js';
 import { peerEndpoint, type Endpoint } from '../sys/windows/net.js';
 import * as sockets from '../sys/windows/socket.js';
+import { OverlappedSender } from '../sys/windows/overlapped-send.js';
 import * as tcp from '../sys/windows/tcp.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
 import { SocketSource } from './socket-source.js';
@@ -22,6 +23,8 @@ function checkBuffer(name: string, buffer: unknown): Uint8Array {
 
 export class TcpStream extends SocketSource {
   readonly #remote: Endpoint | undefined;
+  /** Sends of ours: what the kernel did not take at once stays here, not in Wine's hands. */
+  readonly #sender = new OverlappedSender();
 
   private constructor(socket: bigint, family: 'IPv4' | 'IPv6', remote?: Endpoint) {
     super(socket, family, 'TcpStream');
@@ -87,7 +90,21 @@ export class TcpStream extends SocketSource {
   write(buffer: Uint8Array): number | WouldBlock {
     const data = checkBuffer('buffer', buffer);
     if (data.length === 0) return 0;
-    return this.doIo((socket) => tcp.send(socket, data, this.#remote), Interest.WRITABLE);
+    return this.doIo((socket) => tcp.send(this.#sender, socket, data, this.#remote), Interest.WRITABLE);
+  }
+
+  /**
+   * True while bytes write() took are still on their way to the kernel (a send that went on in
+   * the background); WRITABLE is armed and comes once they are out. Shut down or close after.
+   */
+  sendInFlight(): boolean {
+    return this.doIo((socket) => (tcp.sendInFlight(this.#sender, socket, this.#remote) ? WOULD_BLOCK : false), Interest.WRITABLE) === WOULD_BLOCK;
+  }
+
+  /** Deregisters and closes the socket; a send still going out keeps its memory until it is done. */
+  override close(): void {
+    super.close();
+    this.#sender.release();
   }
 
   /** Writes several buffers with one send. */

@@ -19,6 +19,9 @@ export class TcpChannel extends SourceWrapper implements ByteChannel {
   shutdownWrite(): void {
     this.stream.shutdown('write');
   }
+  writeInFlight(): boolean {
+    return this.stream.sendInFlight();
+  }
   takeError(): Error | undefined {
     return this.stream.takeError();
   }

@@ -5,16 +5,26 @@ import type { Afd } from './afd.js';
 import {
   AFD_KNOWN_EVENTS,
   AFD_POLL_ABORT,
+  AFD_POLL_ACCEPT,
   AFD_POLL_CONNECT_FAIL,
+  AFD_POLL_DISCONNECT,
   AFD_POLL_HANDLE_INFO,
   AFD_POLL_INFO,
   AFD_POLL_LOCAL_CLOSE,
+  AFD_POLL_RECEIVE,
+  AFD_POLL_SEND,
   IO_STATUS_BLOCK,
   NativeMemory,
   STATUS_CANCELLED,
 } from './ffi/index.js';
 
 export type PollStatus = 'idle' | 'pending' | 'cancelled';
+
+// A socket that has sent, received or seen its peer close is not a listener and never reports
+// ACCEPT. Wine answers a poll for ACCEPT by looking for incoming data, and once the peer's FIN
+// is there that look ends the sends Wine still holds for the socket, dropping their bytes
+// (README.md, Wine quirks): so such a socket stops asking for ACCEPT.
+const NOT_A_LISTENER = AFD_POLL_SEND | AFD_POLL_RECEIVE | AFD_POLL_DISCONNECT;
 
 // One block: the status block first, then the poll info. Both belong to the kernel from
 // Afd.poll() until the completion of that poll is dequeued.
@@ -42,6 +52,8 @@ export class SockState {
   #deletePending = false;
   /** Every flag ever reported: lets readers tell a reset from an orderly close (see peerReset). */
   #seenFlags = 0;
+  /** ACCEPT, or 0 once the socket showed it is no listener. */
+  #acceptFlag = AFD_POLL_ACCEPT;
 
   constructor(socket: bigint, baseSocket: bigint, afd: Afd) {
     this.socket = socket;
@@ -76,14 +88,14 @@ export class SockState {
 
   /** Sets what to watch; returns true when a poll must be (re)issued for it. */
   setInterest(afdFlags: number, token: number): boolean {
-    this.#userEvents = afdFlags | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
+    this.#userEvents = (afdFlags & ~AFD_POLL_ACCEPT) | (afdFlags & this.#acceptFlag) | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
     this.token = token;
     return (this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
   }
 
   /** Wants `afdFlags` again (after WouldBlock) on top of what is still wanted; true when a poll must be (re)issued. */
   addInterest(afdFlags: number): boolean {
-    this.#userEvents |= afdFlags | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
+    this.#userEvents |= (afdFlags & ~AFD_POLL_ACCEPT) | (afdFlags & this.#acceptFlag) | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
     return (this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
   }
 
@@ -141,6 +153,10 @@ export class SockState {
         this.markDelete();
         return undefined;
       }
+    }
+    if ((flags & NOT_A_LISTENER) !== 0) {
+      this.#acceptFlag = 0;
+      this.#userEvents &= ~AFD_POLL_ACCEPT;
     }
     flags &= this.#userEvents;
     if (flags === 0) return undefined;

@@ -22,6 +22,7 @@ import {
   kernel32,
   ws2_32,
 } from './ffi/index.js';
+import type { OverlappedSender } from './overlapped-send.js';
 import { addressed, bindSocket, decodeEndpoint, encodeEndpoint, newSocket, socketError, type Endpoint } from './net.js';
 
 /** The backlog a listener gets when none is asked for. */
@@ -102,10 +103,19 @@ function resetByPeer(socket: bigint): boolean {
   }
 }
 
-/** Bytes the OS took (possibly fewer than offered), or WOULD_BLOCK. */
-export function send(socket: bigint, data: Uint8Array, remote: Endpoint | undefined): number | WouldBlock {
+/** Bytes taken (possibly fewer than offered; `sender` sends what the kernel has not taken yet), or WOULD_BLOCK. */
+export function send(sender: OverlappedSender, socket: bigint, data: Uint8Array, remote: Endpoint | undefined): number | WouldBlock {
   try {
-    return ws2_32.send(socket, data, Math.min(data.length, MAX_CHUNK), 0);
+    return sender.send(socket, data);
+  } catch (error) {
+    throw addressed(error, remote);
+  }
+}
+
+/** True while bytes `sender` took are still going out; throws their send's failure. */
+export function sendInFlight(sender: OverlappedSender, socket: bigint, remote: Endpoint | undefined): boolean {
+  try {
+    return sender.inFlight(socket);
   } catch (error) {
     throw addressed(error, remote);
   }

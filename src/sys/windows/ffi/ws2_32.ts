@@ -138,6 +138,14 @@ export function wsaSend(socket: bigint, buffers: bigint, count: number, flags: n
   return nonBlocking('WSASend', result, sent[0] ?? 0);
 }
 
+/**
+ * An overlapped send of the one WSABUF at `buffer`, its OVERLAPPED at `overlapped`: the raw
+ * result (0 or SOCKET_ERROR, then see wsaGetLastError), for callers that handle pending sends.
+ */
+export function wsaSendOverlapped(socket: bigint, buffer: bigint, sent: Uint32Array, overlapped: bigint): number {
+  return ws2_32().WSASend(socket, buffer, 1, sent, 0, overlapped, null) as number;
+}
+
 export function shutdown(socket: bigint, how: number): void {
   check('shutdown', ws2_32().shutdown(socket, how) as number);
 }
