@@ -126,7 +126,7 @@ describe('faults injected at the FFI edge', () => {
     expect(() => injectFault({ dll: 'ws2_32.dll', name: 'send', returns: 0, times: 0 })).toThrow(/positive integer/);
   });
 
-  it('send failing with WSAECONNRESET: the drop-in socket errors with ECONNRESET and closes; its peer sees the close', async () => {
+  it('WSASend failing with WSAECONNRESET: the drop-in socket errors with ECONNRESET and closes; its peer sees the close', async () => {
     let peerClosed: Promise<unknown> = Promise.resolve();
     const port = await nodeServer((peer) => {
       peer.on('error', () => undefined);
@@ -135,7 +135,7 @@ describe('faults injected at the FFI edge', () => {
     const socket = mioNet.connect(port, '127.0.0.1');
     closers.push(() => socket.destroy());
     await once(socket, 'connect');
-    const fault = arm({ dll: 'ws2_32.dll', name: 'send', returns: SOCKET_ERROR, lastError: WSAECONNRESET });
+    const fault = arm({ dll: 'ws2_32.dll', name: 'WSASend', returns: SOCKET_ERROR, lastError: WSAECONNRESET });
     const closed = new Promise((resolve) => socket.once('close', resolve));
     socket.write('never sent');
     // The drop-in reports errors as node:net does: an Error with code, errno and syscall.
