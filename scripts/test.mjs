@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { judgeConformance, runConformance } from './conformance.mjs';
 import { ensureNodeTests, nodeTestDir } from './node-tests.mjs';
 import { defaultRuntimeId, runtimes, selectRuntime, selectRuntimes } from './runtimes.mjs';
-import { provision, root, runWindowsNode } from './wine.mjs';
+import { ensureHostProgram, provision, root, runWindowsNode } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
 // Relative, so that a Windows Node under Wine finds it under the same name.
@@ -178,6 +178,12 @@ try {
 if (!onWindows) {
   // The Linux launcher end to end: host processes on both sides of a relay under Wine.
   process.stdout.write(`\n=== launcher suite (${elapsed()})\n`);
+  // Debian's iperf3 is the real client the relay is judged by (test/launcher).
+  try {
+    ensureHostProgram('iperf3');
+  } catch (error) {
+    failures.push(`iperf3 could not be installed: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const launcher = spawnSync(process.execPath, [vitest, 'run', '--project', 'launcher', ...reporters('launcher')], { cwd: root, stdio: 'inherit' });
   suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}, default runtime)`, exitCode: launcher.status });
 }

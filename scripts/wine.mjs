@@ -1,7 +1,7 @@
 // Provisioning and launching of the Windows build of Node.js under Wine, for Linux hosts, for
 // each runtime of scripts/runtimes.mjs. Everything it installs is cached under .cache/
 // (git-ignored); a second run installs nothing.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, closeSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,12 @@ function aptInstall(packages) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
   execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore', env });
+}
+
+/** Installs a host program from Debian's packages when it is missing (a peer of the launcher tests). */
+export function ensureHostProgram(program, pkg = program) {
+  const found = spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
+  if (found.status !== 0) aptInstall([pkg]);
 }
 
 /** The host's Debian release (bookworm, trixie, ...), or undefined off Debian. */

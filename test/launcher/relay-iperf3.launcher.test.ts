@@ -1,0 +1,110 @@
+// Debian's iperf3 through `npm start -- relay tcp-listen:... tcp:...` (the relay under Wine, both
+// peers Linux processes): four parallel streams each way are fair, and runs with the server
+// sending (-R) and both ways at once (--bidir) end cleanly. Once, three of four streams stood at
+// 0 bytes/s until the first ended, and -R runs lost their control connection.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const SECONDS = 3;
+const STREAMS = 4;
+
+interface IperfStream {
+  sender?: { bytes: number; sender?: boolean };
+  receiver?: { bytes: number; sender?: boolean };
+}
+interface IperfResult {
+  error?: string;
+  end?: { streams?: IperfStream[]; sum_received?: { bytes: number }; sum_received_bidir_reverse?: { bytes: number } };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resolves once something accepts on `port` (the probe connection is closed at once). */
+async function listening(port: number, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}: ${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function iperf(port: number, extra: string[]): IperfResult {
+  const run = spawnSync('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECONDS), '-P', String(STREAMS), '-J', ...extra], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.stdout, run.stderr).not.toBe('');
+  return JSON.parse(run.stdout) as IperfResult;
+}
+
+/** Slowest stream over the mean of the streams' received bytes; the figures go to the log. */
+function fairness(label: string, bytes: number[]): number {
+  const mean = bytes.reduce((a, b) => a + b, 0) / bytes.length;
+  const ratio = Math.min(...bytes) / mean;
+  const mib = bytes.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ');
+  console.log(`iperf3 ${label}: MiB per stream ${mib} in ${SECONDS} s, slowest / mean ${ratio.toFixed(2)}`);
+  return ratio;
+}
+
+describe('Debian iperf3 through the relay launched on Linux', () => {
+  let server: ChildProcess | undefined;
+  let relay: ChildProcess | undefined;
+  let relayPort = 0;
+  let relayOutput = '';
+
+  beforeAll(async () => {
+    const serverPort = await freePort();
+    server = spawn('iperf3', ['-s', '-B', '127.0.0.1', '-p', String(serverPort)], { stdio: 'ignore' });
+    relayPort = await freePort();
+    relay = spawn(process.execPath, ['scripts/start.mjs', 'relay', `tcp-listen:127.0.0.1:${relayPort}`, `tcp:127.0.0.1:${serverPort}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    relay.stdout?.on('data', (chunk: Buffer) => (relayOutput += chunk.toString()));
+    relay.stderr?.on('data', (chunk: Buffer) => (relayOutput += chunk.toString()));
+    // The probe is a link too: the iperf3 server sees a connection without a test and drops it.
+    await listening(relayPort, 150_000, () => relayOutput);
+  }, 180_000);
+
+  afterAll(() => {
+    relay?.kill('SIGKILL');
+    server?.kill('SIGKILL');
+  });
+
+  it(`${STREAMS} streams from the client: every stream moves, the slowest at least half the mean`, () => {
+    const result = iperf(relayPort, []);
+    expect(result.error, relayOutput).toBeUndefined();
+    const received = (result.end?.streams ?? []).map((stream) => stream.receiver?.bytes ?? 0);
+    expect(received).toHaveLength(STREAMS);
+    expect(fairness(`-P ${STREAMS}`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
+  }, 90_000);
+
+  it(`${STREAMS} streams from the server (-R): no reset, every stream moves, the slowest at least half the mean`, () => {
+    const result = iperf(relayPort, ['-R']);
+    expect(result.error, relayOutput).toBeUndefined();
+    const received = (result.end?.streams ?? []).map((stream) => stream.receiver?.bytes ?? 0);
+    expect(received).toHaveLength(STREAMS);
+    expect(fairness(`-P ${STREAMS} -R`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
+  }, 90_000);
+
+  it('both ways at once (--bidir): ends cleanly, data moved each way', () => {
+    const result = iperf(relayPort, ['--bidir']);
+    expect(result.error, relayOutput).toBeUndefined();
+    const forward = result.end?.sum_received?.bytes ?? 0;
+    const reverse = result.end?.sum_received_bidir_reverse?.bytes ?? 0;
+    console.log(`iperf3 -P ${STREAMS} --bidir: ${(forward / 2 ** 20).toFixed(0)} MiB one way, ${(reverse / 2 ** 20).toFixed(0)} MiB the other, in ${SECONDS} s`);
+    expect(forward).toBeGreaterThan(0);
+    expect(reverse).toBeGreaterThan(0);
+  }, 90_000);
+});
