@@ -185,7 +185,7 @@ if (!onWindows) {
     failures.push(`iperf3 could not be installed: ${error instanceof Error ? error.message : String(error)}`);
   }
   const launcher = spawnSync(process.execPath, [vitest, 'run', '--project', 'launcher', ...reporters('launcher')], { cwd: root, stdio: 'inherit' });
-  suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}, default runtime)`, exitCode: launcher.status });
+  suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}; stdio on the default runtime, iperf3 on each)`, exitCode: launcher.status });
 }
 
 function conformanceCounts({ label, path, runtimeId, exitCode }) {

@@ -3,9 +3,10 @@
 // sending (-R) and both ways at once (--bidir) end cleanly. Once, three of four streams stood at
 // 0 bytes/s until the first ended, and -R runs lost their control connection.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectRuntimes } from '../../scripts/runtimes.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = 3;
@@ -28,20 +29,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Resolves once something accepts on `port` (the probe connection is closed at once). */
-async function listening(port: number, timeoutMs: number, output: () => string): Promise<void> {
+/** Resolves once the relay's output says it listens (no probe: a probe would be a link too). */
+async function listening(output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}: ${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  while (!output().includes('listening on')) {
+    if (Date.now() > deadline) throw new Error(`the relay did not start listening: ${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -56,11 +49,14 @@ function fairness(label: string, bytes: number[]): number {
   const mean = bytes.reduce((a, b) => a + b, 0) / bytes.length;
   const ratio = Math.min(...bytes) / mean;
   const mib = bytes.map((b) => (b / 2 ** 20).toFixed(0)).join(' / ');
-  console.log(`iperf3 ${label}: MiB per stream ${mib} in ${SECONDS} s, slowest / mean ${ratio.toFixed(2)}`);
+  console.log(`${label}: MiB per stream ${mib} in ${SECONDS} s, slowest / mean ${ratio.toFixed(2)}`);
   return ratio;
 }
 
-describe('Debian iperf3 through the relay launched on Linux', () => {
+// Every runtime of the matrix (MIO_TS_RUNTIMES narrows it, as for the Windows suites).
+const runtimeIds = (selectRuntimes(process.env.MIO_TS_RUNTIMES) as { id: string }[]).map((runtime) => runtime.id);
+
+describe.each(runtimeIds)('Debian iperf3 through the relay launched on Linux, %s', (runtimeId) => {
   let server: ChildProcess | undefined;
   let relay: ChildProcess | undefined;
   let relayPort = 0;
@@ -70,11 +66,14 @@ describe('Debian iperf3 through the relay launched on Linux', () => {
     const serverPort = await freePort();
     server = spawn('iperf3', ['-s', '-B', '127.0.0.1', '-p', String(serverPort)], { stdio: 'ignore' });
     relayPort = await freePort();
-    relay = spawn(process.execPath, ['scripts/start.mjs', 'relay', `tcp-listen:127.0.0.1:${relayPort}`, `tcp:127.0.0.1:${serverPort}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    relay = spawn(process.execPath, ['scripts/start.mjs', 'relay', `tcp-listen:127.0.0.1:${relayPort}`, `tcp:127.0.0.1:${serverPort}`], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MIO_TS_RUNTIME: runtimeId },
+    });
     relay.stdout?.on('data', (chunk: Buffer) => (relayOutput += chunk.toString()));
     relay.stderr?.on('data', (chunk: Buffer) => (relayOutput += chunk.toString()));
-    // The probe is a link too: the iperf3 server sees a connection without a test and drops it.
-    await listening(relayPort, 150_000, () => relayOutput);
+    await listening(() => relayOutput, 150_000);
   }, 180_000);
 
   afterAll(() => {
@@ -87,7 +86,7 @@ describe('Debian iperf3 through the relay launched on Linux', () => {
     expect(result.error, relayOutput).toBeUndefined();
     const received = (result.end?.streams ?? []).map((stream) => stream.receiver?.bytes ?? 0);
     expect(received).toHaveLength(STREAMS);
-    expect(fairness(`-P ${STREAMS}`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
+    expect(fairness(`${runtimeId} iperf3 -P ${STREAMS}`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
   }, 90_000);
 
   it(`${STREAMS} streams from the server (-R): no reset, every stream moves, the slowest at least half the mean`, () => {
@@ -95,7 +94,7 @@ describe('Debian iperf3 through the relay launched on Linux', () => {
     expect(result.error, relayOutput).toBeUndefined();
     const received = (result.end?.streams ?? []).map((stream) => stream.receiver?.bytes ?? 0);
     expect(received).toHaveLength(STREAMS);
-    expect(fairness(`-P ${STREAMS} -R`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
+    expect(fairness(`${runtimeId} iperf3 -P ${STREAMS} -R`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
   }, 90_000);
 
   it('both ways at once (--bidir): ends cleanly, data moved each way', () => {
@@ -103,7 +102,7 @@ describe('Debian iperf3 through the relay launched on Linux', () => {
     expect(result.error, relayOutput).toBeUndefined();
     const forward = result.end?.sum_received?.bytes ?? 0;
     const reverse = result.end?.sum_received_bidir_reverse?.bytes ?? 0;
-    console.log(`iperf3 -P ${STREAMS} --bidir: ${(forward / 2 ** 20).toFixed(0)} MiB one way, ${(reverse / 2 ** 20).toFixed(0)} MiB the other, in ${SECONDS} s`);
+    console.log(`${runtimeId} iperf3 -P ${STREAMS} --bidir: ${(forward / 2 ** 20).toFixed(0)} MiB one way, ${(reverse / 2 ** 20).toFixed(0)} MiB the other, in ${SECONDS} s`);
     expect(forward).toBeGreaterThan(0);
     expect(reverse).toBeGreaterThan(0);
   }, 90_000);
