@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Events, Interest, type IoSource, Poll } from '../../src/index.js';
 import { Registry } from '../../src/poll/registry.js';
-import { NativeMemory, kernel32 } from '../../src/sys/windows/ffi/index.js';
+import { NativeMemory, kernel32, ws2_32 } from '../../src/sys/windows/ffi/index.js';
 import { WindowsSelector } from '../../src/sys/windows/selector.js';
 import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/handles.js';
 import { WAIT_MS, closeRaw, defer, rawListener, rawPair, seen, useCleanups, type Seen } from './fixtures/sockets.js';
@@ -70,6 +70,24 @@ describe('socket states', () => {
     const reported = await selectUntil(selector, events, () => selector.liveSocketStates === 0);
     expect(reported).toEqual([]);
     expect(selector.afdHandleCount).toBe(0);
+    expect(memory()).toEqual(before);
+  });
+
+  it("deregister while the poll's completion waits in the port: no event for it, the state is freed once it is dequeued", async () => {
+    const { selector, registry, events } = newSelector();
+    const { source, peer } = await rawPair();
+    const before = memory();
+    registry.register(source, 1, Interest.READABLE);
+    selector.select(events, 0);
+    expect(events.isEmpty()).toBe(true);
+    // Data completes the poll in flight; nobody dequeues its packet yet.
+    expect(ws2_32.send(peer, Buffer.from('data'), 4, 0)).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    registry.deregister(source);
+    // The packet still names the state's block: it lives until the packet is taken.
+    expect(selector.liveSocketStates).toBe(1);
+    const reported = await selectUntil(selector, events, () => selector.liveSocketStates === 0);
+    expect(reported).toEqual([]);
     expect(memory()).toEqual(before);
   });
 

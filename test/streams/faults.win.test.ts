@@ -1,7 +1,8 @@
 // Faults: a peer that resets mid-transfer (SO_LINGER 0, then close) in each direction, through
-// the drop-in sockets and through the relay; a socket closed while its AFD poll is in flight; a
+// the drop-in sockets and through the relay; a peer process killed mid-transfer; a socket closed while its AFD poll is in flight; a
 // listener closed with connections still queued in its backlog. Each ends in the documented
 // error or close, no crash, no late event and no socket state left in the selector.
+import { spawn } from 'node:child_process';
 import * as nodeNet from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HANDLE_NOISE, quietHandleCount, settledHandleDelta } from '../fixtures/handles.js';
@@ -365,4 +366,39 @@ describe('a listener closed with connections queued in its backlog', () => {
     expect(selector.afdHandleCount).toBe(0);
     expect(await settledHandleDelta(handlesBefore)).toBeLessThanOrEqual(HANDLE_NOISE);
   });
+});
+
+describe('a peer process killed mid-transfer', () => {
+  it('the drop-in socket reading from it ends (or gets ECONNRESET) and closes; the server accepts on; no state left', async () => {
+    const server = net.createServer();
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as nodeNet.AddressInfo;
+    // A Windows Node of its own that writes as fast as it may until it is killed.
+    const sender = `const s = require('net').connect(${port}, '127.0.0.1', () => { const b = Buffer.alloc(65536, 1); const w = () => { while (s.write(b)); s.once('drain', w); }; w(); });`;
+    const child = spawn(process.execPath, ['-e', sender], { stdio: 'ignore' });
+    closers.push(() => child.kill());
+    const socket = await new Promise<net.Socket>((resolve) => server.once('connection', (connection: net.Socket) => resolve(connection)));
+    let killed = false;
+    const ending = endingOf(socket, (received) => {
+      if (!killed && received >= 1024 * 1024) {
+        killed = true;
+        child.kill();
+      }
+    });
+    const result = await ending;
+    expect(killed).toBe(true);
+    expect(result.code === 'ECONNRESET' || (result.code === undefined && result.ended), JSON.stringify(result)).toBe(true);
+    // The server is unharmed: the next client is accepted and served.
+    const next = nodeNet.connect({ port, host: '127.0.0.1' });
+    closers.push(() => next.destroy());
+    const accepted = await new Promise<net.Socket>((resolve) => server.once('connection', (connection: net.Socket) => resolve(connection)));
+    accepted.end('still here');
+    const reply = await new Promise<string>((resolve) => {
+      let text = '';
+      next.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      next.on('end', () => resolve(text));
+    });
+    expect(reply).toBe('still here');
+  }, 60_000);
 });
