@@ -19,10 +19,12 @@ const OVERLAPPED_SIZE = 32;
 const WSABUF = OVERLAPPED_SIZE;
 const HEADER = WSABUF + 16;
 /** Bytes one send takes at most: a block per connection stays small however big the write. */
-export const MAX_SEND = 256 * 1024;
+const MAX_SEND = 256 * 1024;
 /** A block this small is kept for the next send; a bigger one is freed once its send is done. */
 const KEPT_BLOCK = HEADER + 16 * 1024;
 const REAP_MS = 50;
+// WSASend's count of bytes sent at once: one array for every call (they never overlap on a thread).
+const sentNow = new Uint32Array(1);
 
 type Started = 'done' | 'pending' | 'would-block';
 
@@ -103,7 +105,7 @@ export class OverlappedSender {
     block.setU64(BYTES, 0n);
     block.setU32(WSABUF, rest);
     block.setU64(WSABUF + 8, block.at(HEADER + operation.sent));
-    const sentNow = new Uint32Array(1);
+    sentNow[0] = 0;
     const result = ws2_32.wsaSendOverlapped(socket, block.at(WSABUF), sentNow, block.address);
     if (result !== SOCKET_ERROR) {
       operation.restart = false;
