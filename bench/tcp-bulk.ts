@@ -100,8 +100,6 @@ function rawTransfer(total: number): Transfer {
             if (n === 0) throw new Error('unexpected end of stream');
             received += n;
             stats.reads++;
-            // A short read re-armed READABLE (TcpStream.read): the next event says when.
-            if (n < readBuffer.length) break;
           }
         }
       }

@@ -10,10 +10,11 @@
  * The shapes are those of bench/tcp-ping-pong.ts and bench/tcp-bulk.ts (raw variant): one
  * loopback connection, both ends in this thread, TCP_NODELAY on both; ping-pong keeps one
  * 64-byte message in flight; bulk writes 64 KiB until WouldBlock and reads 256 KiB until
- * WouldBlock or a short read. Edge-triggered like mio: a socket's poll is issued again only
- * after an operation returned WouldBlock or a read left room in its buffer (the socket is
- * drained then, and AFD polls are level-triggered, so bytes that came since complete the poll
- * at once). The warm-up runs on a connection of its own, before the measured one.
+ * WouldBlock. Edge-triggered like mio: a socket's poll is issued again only after an operation
+ * returned WouldBlock or, in ping-pong, a read left room in its buffer (the socket is drained
+ * then, and AFD polls are level-triggered, so bytes that came since complete the poll at once).
+ * Bulk reads on to WouldBlock: while bytes keep coming, a read finds more sooner than a poll.
+ * The warm-up runs on a connection of its own, before the measured one.
  *
  * The JSON goes to a file, not stdout: under Wine a Windows process writing to a Linux pipe
  * gets EBADF.
@@ -414,7 +415,6 @@ static Bulk bulk(long long total) {
         if (got == 0) die("bulk (unexpected end of stream)", 0);
         received += got;
         result.reads++;
-        if (got < (int)sizeof buffer) break;
       }
       if (received < total) arm(&sel, server, AFD_POLL_RECEIVE | AFD_POLL_DISCONNECT);
     }
