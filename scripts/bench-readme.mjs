@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detailTable, traceTable } from './bench-detail.mjs';
+import { goalsTable } from './bench-goals.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const MODES = ['pinned', 'unpinned'];
@@ -72,6 +73,7 @@ export function updateReadme(resultsPath, runtime) {
   // The detail tables, where the README has a place for this runtime's.
   updated = replaceBlock(updated, `bench-detail:${runtime}`, () => detailTable(results));
   updated = replaceBlock(updated, `bench-trace:${runtime}`, () => traceTable(results));
+  updated = replaceBlock(updated, `bench-goals:${runtime}`, () => goalsTable(results));
   writeFileSync(readmePath, updated);
   return true;
 }

@@ -1,0 +1,104 @@
+// The README's table of issue 13's performance goals, from a results file: each goal, the pinned
+// figure that answers it, whether it is met and, where it is not, what stands in the way, with
+// the figures that show it taken from the same file. bench-readme.mjs writes it between
+// `<!-- bench-goals:<runtime> begin -->` and its end marker.
+const fixed = (value, digits = 2) => (typeof value === 'number' ? value.toFixed(digits) : '-');
+
+/** The pinned run's results of `benchmark`, or undefined. */
+const pinned = (results, benchmark) => results.benchmarks?.[benchmark]?.runs?.pinned?.results;
+
+/** A comparison's ratio of `variant` to the baseline (`ratios`) or to the C loop (`limitRatios`). */
+function ratio(results, benchmark, metric, variant, against = 'ratios') {
+  const comparison = pinned(results, benchmark)?.comparisons?.find((entry) => entry.metric === metric);
+  return comparison?.[against]?.[variant];
+}
+
+/** Requests per ping-pong round trip of a traced variant, and its remove_completion share. */
+function traced(results, variant) {
+  const entry = pinned(results, 'server-round-trips')?.perRoundTrip?.[variant];
+  return entry === undefined ? undefined : { requests: entry.requests, removes: entry.byRequest?.remove_completion ?? 0 };
+}
+
+function pingPongObstacle(results) {
+  const dropIn = traced(results, 'drop-in');
+  const raw = traced(results, 'raw-poll');
+  const node = traced(results, 'node-net');
+  if (dropIn === undefined || raw === undefined || node === undefined) return 'server-round-trips has not run: no breakdown';
+  return (
+    `wineserver requests per round trip: drop-in ${fixed(dropIn.requests, 1)}, raw Poll ${fixed(raw.requests, 1)}, node:net ${fixed(node.requests, 1)} (trace table). ` +
+    `The drop-in's ${fixed(dropIn.requests - raw.requests, 1)} over the raw loop are remove_completion (${fixed(dropIn.removes, 1)} vs ${fixed(raw.removes, 1)}): ` +
+    "libuv's look at its own port in the event-loop turn pollAsync() takes before it dequeues, kept so that a Poll that always has events cannot starve timers and other I/O. " +
+    'Over node:net the AFD design itself costs the rest: an ioctl per poll and its result through the port, where libuv answers an overlapped WSARecv in place. What remains beyond the requests is JavaScript per event'
+  );
+}
+
+const GOALS = [
+  {
+    measure: 'raw TcpStream + Poll, ping-pong, / C AFD loop',
+    goal: 0.9,
+    value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts TcpStream + Poll', 'limitRatios'),
+    obstacle: (r) => {
+      const raw = traced(r, 'raw-poll');
+      const c = traced(r, 'c-loop');
+      const requests = raw === undefined || c === undefined ? 'not traced' : `${fixed(raw.requests, 1)} wineserver requests per round trip against the C loop's ${fixed(c.requests, 1)}`;
+      return `JavaScript and koffi per event (${requests}: trace table)`;
+    },
+  },
+  {
+    measure: 'raw TcpStream + Poll, bulk, / C AFD loop',
+    goal: 0.9,
+    value: (r) => ratio(r, 'tcp-bulk', 'throughput', 'mio-ts TcpStream + Poll', 'limitRatios'),
+    obstacle: () => 'not traced to one call: bulk makes the same calls as the C loop (256 KiB reads to WouldBlock, 64 KiB writes), so the difference is the cost of each call through koffi and the JavaScript around it',
+  },
+  { measure: 'drop-in ping-pong / C AFD loop', goal: 0.85, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket', 'limitRatios'), obstacle: pingPongObstacle },
+  { measure: 'drop-in ping-pong / node:net', goal: 0.8, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket'), obstacle: pingPongObstacle },
+  { measure: 'drop-in bulk / node:net', goal: 1.2, value: (r) => ratio(r, 'tcp-bulk', 'throughput', 'mio-ts drop-in Socket') },
+  { measure: 'HTTP requests/s, http.Server over the drop-in / over node:net', goal: 1.0, value: (r) => ratio(r, 'http-rps', 'requestsPerSecond', 'http.Server over mio-ts drop-in') },
+  { measure: 'accepts/s, drop-in Server / node:net Server', goal: 1.0, value: (r) => ratio(r, 'accept-rate', 'acceptedPerSecond', 'mio-ts drop-in Server') },
+  {
+    measure: 'PipeSocket / node:net pipes',
+    goal: 1.5,
+    value: (r) => ratio(r, 'pipe-throughput', 'throughput', 'mio-ts PipeSocket / PipeListener'),
+    obstacle: (r) =>
+      `the stream layer: raw NamedPipe + Poll reaches ${fixed(ratio(r, 'pipe-throughput', 'throughput', 'mio-ts NamedPipe + Poll'))}x over the same pipes; a PipeSocket adds per chunk a copy out of the native read block, push() and the consumer's write, which copies into a native block again`,
+  },
+  {
+    measure: 'relay, TCP -> TCP, 8 streams / the same relay on node:net',
+    goal: 1.0,
+    value: (r) => ratio(r, 'relay-throughput', 'throughput', 'mio-ts relay (Relay, tcp-listen -> tcp)'),
+    obstacle: () => 'rounds vary about 2x on one CPU shared with the peers (samples in the results file); the median decides',
+  },
+  {
+    measure: 'per-event cost, 10,000 / 10 idle registered sockets',
+    goal: 1.2,
+    atMost: true,
+    value: (r) => pinned(r, 'selector-idle-sockets')?.ratios?.dataPoll,
+    obstacle: (r) =>
+      `Wine's wineserver walks every pending AFD poll of all processes on each socket event: the same socket calls on a pair no Poll knows slow down ${fixed(pinned(r, 'selector-idle-sockets')?.ratios?.socketCallsOnly)}x too (detail table), while a Waker round trip stays at ${fixed(pinned(r, 'selector-idle-sockets')?.ratios?.wakerPoll)}x`,
+  },
+  {
+    measure: 'memory per idle registered socket (bytes)',
+    goal: 2048,
+    atMost: true,
+    digits: 0,
+    value: (r) => pinned(r, 'selector-idle-sockets')?.setup?.registeredBytesPerSocket,
+  },
+  { measure: 'event-loop delay p99 while a pollAsync() waits (ms)', goal: 5, atMost: true, value: (r) => pinned(r, 'event-loop-delay')?.idlePollAsync?.p99 },
+];
+
+export function goalsTable(results) {
+  const rows = ['| Goal (issue 13) | Target | Pinned figure | Met | What stands in the way |', '| --- | ---: | ---: | --- | --- |'];
+  for (const goal of GOALS) {
+    const value = goal.value(results);
+    const digits = goal.digits ?? 2;
+    const target = `${goal.atMost ? '≤' : '≥'} ${goal.goal}`;
+    if (typeof value !== 'number') {
+      rows.push(`| ${goal.measure} | ${target} | - | not measured | |`);
+      continue;
+    }
+    const met = goal.atMost ? value <= goal.goal : value >= goal.goal;
+    const obstacle = met || goal.obstacle === undefined ? '' : goal.obstacle(results);
+    rows.push(`| ${goal.measure} | ${target} | ${fixed(value, digits)} | ${met ? 'yes' : '**no**'} | ${obstacle} |`);
+  }
+  return rows.join('\n');
+}
