@@ -25,6 +25,39 @@ describe('pollAsync', () => {
     expect(tokensOf(events)).toEqual([1]);
   });
 
+  it('a Poll that finds an event on every wait still lets timers and immediates run', async () => {
+    const poll = newPoll();
+    const waker = new Waker(poll.registry(), 9);
+    const events = new Events(4);
+    let timers = 0;
+    let immediates = 0;
+    let stopped = false;
+    const interval = setInterval(() => timers++, 1);
+    const immediate = (): void => {
+      immediates++;
+      if (!stopped) setImmediate(immediate);
+    };
+    setImmediate(immediate);
+    let waits = 0;
+    const end = performance.now() + 300;
+    try {
+      while (performance.now() < end) {
+        // Ready before the wait begins: each wait finds its event at once.
+        waker.wake();
+        await poll.pollAsync(events, { timeout: WAIT_MS });
+        expect(tokensOf(events)).toEqual([9]);
+        waits++;
+      }
+    } finally {
+      stopped = true;
+      clearInterval(interval);
+    }
+    // Waits skip the event loop's turn only between turns at most a millisecond apart.
+    expect(waits).toBeGreaterThan(20);
+    expect(timers).toBeGreaterThan(10);
+    expect(immediates).toBeGreaterThan(10);
+  });
+
   it('an AbortSignal rejects the wait with its reason and leaves the Poll usable', async () => {
     const poll = newPoll();
     const waker = new Waker(poll.registry(), 2);
