@@ -25,9 +25,9 @@ function pingPongObstacle(results) {
   const node = traced(results, 'node-net');
   if (dropIn === undefined || raw === undefined || node === undefined) return 'server-round-trips has not run: no breakdown';
   return (
-    `wineserver requests per round trip: drop-in ${fixed(dropIn.requests, 1)}, raw Poll ${fixed(raw.requests, 1)}, node:net ${fixed(node.requests, 1)} (trace table). ` +
-    `The drop-in's ${fixed(dropIn.requests - raw.requests, 1)} over the raw loop are remove_completion (${fixed(dropIn.removes, 1)} vs ${fixed(raw.removes, 1)}): ` +
-    "libuv's look at its own port in the event-loop turn pollAsync() takes before it dequeues, kept so that a Poll that always has events cannot starve timers and other I/O. " +
+    `wineserver requests per round trip: drop-in ${fixed(dropIn.requests, 1)}, raw Poll ${fixed(raw.requests, 1)}, node:net ${fixed(node.requests, 1)} (trace table); ` +
+    `of the drop-in's ${fixed(dropIn.requests - raw.requests, 1)} over the raw loop, ${fixed(dropIn.removes - raw.removes, 1)} are remove_completion, ` +
+    "libuv's look at its own port in the event-loop turns pollAsync() lets happen (at least every millisecond) so that a Poll that always has events cannot starve timers and other I/O. " +
     'Over node:net the AFD design itself costs the rest: an ioctl per poll and its result through the port, where libuv answers an overlapped WSARecv in place. What remains beyond the requests is JavaScript per event'
   );
 }
