@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TcpListener, WOULD_BLOCK } from '../../src/index.js';
 import { Driver } from '../../src/streams/driver.js';
 import { TcpSocket } from '../../src/streams/tcp-socket.js';
+import type { SourceDuplexOptions } from '../../src/streams/source-duplex.js';
 import { Interest } from '../../src/core/interest.js';
 import { retainedBytes } from '../fixtures/memory.js';
 
@@ -23,15 +24,20 @@ async function nodeServer(onConnection: (socket: Socket) => void): Promise<{ ser
   return { server, port: address.port };
 }
 
+/** A TcpSocket connected to `port` (closed after the test). */
+async function connected(port: number, options: SourceDuplexOptions = {}): Promise<TcpSocket> {
+  const socket = TcpSocket.connect({ port }, options);
+  closers.push(() => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
 describe('TcpSocket', () => {
   it('connects, echoes through a Node peer, and ends', async () => {
-    const { port } = await nodeServer((socket) => socket.pipe(socket));
-    const socket = TcpSocket.connect({ port });
-    closers.push(() => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await connected((await nodeServer((peer) => peer.pipe(peer))).port);
     socket.end('hello through mio-ts');
     const chunks: Buffer[] = [];
     for await (const chunk of socket) chunks.push(chunk as Buffer);
@@ -94,13 +100,7 @@ describe('TcpSocket', () => {
   }, 60_000);
 
   it('a short read waits for the next READABLE instead of reading again for a WouldBlock', async () => {
-    const { port } = await nodeServer((socket) => socket.pipe(socket));
-    const socket = TcpSocket.connect({ port });
-    closers.push(() => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await connected((await nodeServer((peer) => peer.pipe(peer))).port);
     const stream = socket.stream as NonNullable<typeof socket.stream>;
     const read = stream.read.bind(stream);
     let reads = 0;
@@ -126,13 +126,7 @@ describe('TcpSocket', () => {
   it('reads grow to 256 KiB while they fill and the consumer keeps up; a fixed readChunkSize stays fixed', async () => {
     const size = 16 * 1024 * 1024;
     const largest = async (options: { readChunkSize?: number }): Promise<number> => {
-      const { port } = await nodeServer((peer) => peer.end(Buffer.alloc(size, 7)));
-      const socket = TcpSocket.connect({ port }, options);
-      closers.push(() => socket.destroy());
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-      });
+      const socket = await connected((await nodeServer((peer) => peer.end(Buffer.alloc(size, 7)))).port, options);
       // Let the peer fill the kernel buffers, so reads can fill theirs.
       await new Promise((resolve) => setTimeout(resolve, 500));
       let max = 0;
