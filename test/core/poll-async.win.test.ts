@@ -52,7 +52,7 @@ describe('pollAsync', () => {
       stopped = true;
       clearInterval(interval);
     }
-    // Waits skip the event loop's turn only between turns at most a millisecond apart.
+    // A wait that finds its event at once still lets the event loop turn first.
     expect(waits).toBeGreaterThan(20);
     expect(timers).toBeGreaterThan(10);
     expect(immediates).toBeGreaterThan(10);

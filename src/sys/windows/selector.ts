@@ -27,8 +27,6 @@ export type { CompletionOwner, EventSink } from './completion-router.js';
 // How long close() waits for cancelled polls to report back before it gives up on them.
 const CLOSE_DRAIN_MS = 2_000;
 const PUMP_CAPACITY = 1024;
-/** The longest a Poll that keeps finding events goes without letting the event loop turn. */
-const TURN_INTERVAL_MS = 1;
 
 export class WindowsSelector implements Selector {
   readonly #port = new CompletionPort();
@@ -53,8 +51,6 @@ export class WindowsSelector implements Selector {
   #batchConsumer: ((completions: Completion[]) => void) | undefined;
   /** A selectAsync() waits for its batch, or the background wait runs: other waits are refused. */
   #busy = false;
-  /** When a wait last let the event loop turn (#yieldBeforeLook). */
-  #lastTurn = 0;
   #closed = false;
   /** Teardown has begun: remote commands are no longer run. */
   #tornDown = false;
@@ -174,10 +170,10 @@ export class WindowsSelector implements Selector {
           completions = this.#dequeueNow(this.#entriesFor(events), step.value.limit);
         } else if (!looked) {
           // What became ready while the last batch was served (a reply on loopback, a busy
-          // peer) is taken here, without a trip to the pump: that costs two thread wake-ups,
-          // each a wineserver round trip under Wine (docs/architecture.md).
+          // peer) is taken here after one turn of the event loop: a trip to the pump costs two
+          // thread wake-ups, each a wineserver round trip under Wine (docs/architecture.md).
           looked = true;
-          await this.#yieldBeforeLook();
+          await this.#eventLoopTurn();
           completions = this.#closed ? [] : this.#dequeueNow(this.#entriesFor(events), step.value.limit);
         } else completions = await this.#waitOnPump(step.value.timeoutMs);
         step = loop.next(completions);
@@ -351,22 +347,15 @@ export class WindowsSelector implements Selector {
   }
 
   /**
-   * Before a look at the port: a turn of the event loop, so that a Poll that always finds
-   * events cannot starve timers and other I/O, at least every TURN_INTERVAL_MS. Between turns
-   * only the nextTick queue runs (what the last batch queued, streams' callbacks among them):
-   * the turn is a wineserver request of libuv's own (its look at its port) per event, a tenth
-   * of an event's requests. Other waits are refused meanwhile.
+   * One turn of the event loop before a look at the port, refusing other waits meanwhile: a wait
+   * that finds its events at once must still let timers and other I/O run, or a busy Poll would
+   * starve them. Turning less often (at most every millisecond, the nextTick queue between) was
+   * measured and left out (docs/architecture.md).
    */
-  async #yieldBeforeLook(): Promise<void> {
+  async #eventLoopTurn(): Promise<void> {
     this.#busy = true;
     try {
-      const now = performance.now();
-      if (now - this.#lastTurn < TURN_INTERVAL_MS) {
-        await new Promise<void>((resolve) => process.nextTick(resolve));
-        return;
-      }
       await new Promise<void>((resolve) => setImmediate(resolve));
-      this.#lastTurn = performance.now();
     } finally {
       this.#busy = false;
     }
