@@ -1,7 +1,8 @@
 // A Node Duplex over a readiness source whose backpressure is the kernel's: reading stops when
-// push() says the consumer is full, and because only a WouldBlock re-arms READABLE, nothing is
-// read again until _read() asks. The unread bytes stay in the kernel and TCP flow control
-// pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after a
+// push() says the consumer is full, and because only a WouldBlock (or a short TCP read, which
+// proves the socket empty) re-arms READABLE, nothing is read again until _read() asks: at most
+// one poll is left armed, and its one event reads nothing. The unread bytes stay in the kernel
+// and TCP flow control pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after a
 // WouldBlock.
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { OutOfRangeError } from '../core/errors.js';
