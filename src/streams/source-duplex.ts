@@ -334,8 +334,13 @@ export class SourceDuplex extends Duplex {
   #readLoop(): void {
     if (this.#reading) return;
     this.#reading = true;
+    // Fairness is counted in bytes: a stream whose reads grew takes no more per turn than one
+    // reading 64 KiB at a time, only with fewer calls (eight relay links under load: the
+    // slowest got 0.4 of the mean when grown reads counted as one read each).
+    const budget = this.#readsPerEvent * this.#minChunk;
+    let taken = 0;
     try {
-      for (let i = 0; i < this.#readsPerEvent; i++) {
+      for (let i = 0; i < this.#readsPerEvent && taken < budget; i++) {
         const channel = this.#channel;
         if (channel === undefined || !this.#wantRead) return;
         const user = this.userReads;
@@ -353,6 +358,7 @@ export class SourceDuplex extends Duplex {
           return;
         }
         this.bytesRead += n;
+        taken += n;
         this.onActivity();
         // READABLE is armed already: after this chunk only its event resumes us.
         const drained = n < buffer.length && channel.shortReadRearms === true;
