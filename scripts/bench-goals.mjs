@@ -27,7 +27,7 @@ function pingPongObstacle(results) {
   return (
     `wineserver requests per round trip: drop-in ${fixed(dropIn.requests, 1)}, raw Poll ${fixed(raw.requests, 1)}, node:net ${fixed(node.requests, 1)} (trace table); ` +
     `of the drop-in's ${fixed(dropIn.requests - raw.requests, 1)} over the raw loop, ${fixed(dropIn.removes - raw.removes, 1)} are remove_completion, ` +
-    "libuv's look at its own port in the turn of the event loop pollAsync() lets happen before it dequeues, so that a Poll that always has events cannot starve timers and other I/O (turning at most every millisecond instead cost the relay a third: docs/architecture.md). " +
+    "libuv's look at its own port in the turn of the event loop pollAsync() lets happen before it dequeues, so that a Poll that always has events cannot starve timers and other I/O. " +
     'Over node:net the AFD design itself costs the rest: an ioctl per poll and its result through the port, where libuv answers an overlapped WSARecv in place. What remains beyond the requests is JavaScript per event'
   );
 }

@@ -11,10 +11,7 @@
  * loopback connection, both ends in this thread, TCP_NODELAY on both; ping-pong keeps one
  * 64-byte message in flight; bulk writes 64 KiB until WouldBlock and reads 256 KiB until
  * WouldBlock. Edge-triggered like mio: a socket's poll is issued again only after an operation
- * returned WouldBlock or, in ping-pong, a read left room in its buffer (the socket is drained
- * then, and AFD polls are level-triggered, so bytes that came since complete the poll at once).
- * Bulk reads on to WouldBlock: while bytes keep coming, a read finds more sooner than a poll.
- * The warm-up runs on a connection of its own, before the measured one.
+ * returned WouldBlock. The warm-up runs on a connection of its own, before the measured one.
  *
  * The JSON goes to a file, not stdout: under Wine a Windows process writing to a Linux pipe
  * gets EBADF.
@@ -327,9 +324,8 @@ static PingPong pingPong(double durationMs) {
         if (got == 0) die("ping-pong (unexpected end of stream)", 0);
         if (sock == server) sendAll(server->socket, buffer, got);
         else pending += got;
-        if (got < (int)sizeof buffer) break;
       }
-      /* WouldBlock or a short read: only now is the next poll due (edge-triggered). */
+      /* WouldBlock: only now is the next poll due (edge-triggered). */
       arm(&sel, sock, AFD_POLL_RECEIVE | AFD_POLL_DISCONNECT);
     }
     if (pending >= MESSAGE_BYTES) {

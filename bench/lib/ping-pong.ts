@@ -64,14 +64,11 @@ export async function rawPingPong(durationMs: number, wait: 'poll' | 'pollAsync'
           for (let n = server.read(buffer); n !== WOULD_BLOCK; n = server.read(buffer)) {
             if (n === 0) throw new Error('unexpected end of stream');
             send(server, buffer.subarray(0, n));
-            // A short read re-armed READABLE (TcpStream.read): no need to ask for a WouldBlock.
-            if (n < buffer.length) break;
           }
         } else if (event.token === CLIENT) {
           for (let n = client.read(buffer); n !== WOULD_BLOCK; n = client.read(buffer)) {
             if (n === 0) throw new Error('unexpected end of stream');
             pending += n;
-            if (n < buffer.length) break;
           }
         }
       }
@@ -139,7 +136,6 @@ export async function driverPingPong(durationMs: number): Promise<Phase> {
             for (let n = echo.read(buffer); n !== WOULD_BLOCK; n = echo.read(buffer)) {
               if (n === 0) throw new Error('unexpected end of stream');
               echo.write(buffer.subarray(0, n));
-              if (n < buffer.length) break;
             }
           }),
         ),
@@ -153,7 +149,6 @@ export async function driverPingPong(durationMs: number): Promise<Phase> {
             for (let n = client.read(buffer); n !== WOULD_BLOCK; n = client.read(buffer)) {
               if (n === 0) throw new Error('unexpected end of stream');
               pending += n;
-              if (n < buffer.length) break;
             }
             if (pending < MESSAGE_BYTES) return;
             pending -= MESSAGE_BYTES;

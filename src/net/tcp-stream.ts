@@ -59,11 +59,7 @@ export class TcpStream extends SocketSource {
     return new TcpStream(socket, sockets.adopt(socket));
   }
 
-  /**
-   * Bytes read into `buffer` (0 at end of stream), or WOULD_BLOCK. Fewer bytes than `buffer`
-   * holds means the socket is drained: READABLE is re-armed already, and reading on until
-   * WouldBlock (mio's rule) is allowed but not needed.
-   */
+  /** Bytes read into `buffer` (0 at end of stream), or WOULD_BLOCK. */
   read(buffer: Uint8Array): number | WouldBlock {
     return this.#receive(checkBuffer('buffer', buffer), false);
   }
@@ -161,8 +157,6 @@ export class TcpStream extends SocketSource {
   #receive(buffer: Uint8Array, peek: boolean): number | WouldBlock {
     // 0 means end of stream: an empty buffer could never tell it apart.
     if (buffer.length === 0) throw new InvalidArgumentError('the buffer to read into must not be empty');
-    // A read that leaves room in the buffer took all the kernel had: READABLE is re-armed then,
-    // as after WouldBlock, and a caller may wait for the event instead of asking again.
-    return this.doIo((socket) => tcp.recv(socket, buffer, peek, this.#remote, (this.seenReadiness & RESET) === RESET), Interest.READABLE, peek ? 0 : buffer.length);
+    return this.doIo((socket) => tcp.recv(socket, buffer, peek, this.#remote, (this.seenReadiness & RESET) === RESET), Interest.READABLE);
   }
 }

@@ -1,8 +1,7 @@
 // A Node Duplex over a readiness source whose backpressure is the kernel's: reading stops when
-// push() says the consumer is full, and because only a WouldBlock (or a short TCP read, which
-// proves the socket empty) re-arms READABLE, nothing is read again until _read() asks: at most
-// one poll is left armed, and its one event reads nothing. The unread bytes stay in the kernel
-// and TCP flow control pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after a
+// push() says the consumer is full, and because only a WouldBlock re-arms READABLE, nothing is
+// read again until _read() asks. The unread bytes stay in the kernel and TCP flow control
+// pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after a
 // WouldBlock.
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { OutOfRangeError } from '../core/errors.js';
@@ -29,21 +28,12 @@ export interface ByteChannel extends Source {
    * way. end() waits for WRITABLE until it says false, so nothing written is lost.
    */
   writeInFlight?(): boolean;
-  /**
-   * True for channels whose read() re-arms READABLE itself when it leaves room in the buffer
-   * (a TCP stream: a short read took all the kernel had). The stream then waits for the event
-   * instead of asking again for a WouldBlock: one system call less per readiness event.
-   */
-  readonly shortReadRearms?: boolean;
   close(): void;
 }
 
 export interface SourceDuplexOptions extends DuplexOptions {
   driver?: Driver;
-  /**
-   * Bytes per read, fixed. Without it reads start at 64 KiB and grow to 256 KiB while they fill
-   * their buffer and the consumer takes every chunk at once (see #nextReadSize).
-   */
+  /** Bytes per read; at least 64 KiB by default. */
   readChunkSize?: number;
   /** Reads per readiness event before yielding to other sources. */
   maxReadsPerEvent?: number;
@@ -51,7 +41,6 @@ export interface SourceDuplexOptions extends DuplexOptions {
 
 const READ_READY = Readiness.READABLE | Readiness.READ_CLOSED;
 const DEFAULT_CHUNK = 64 * 1024;
-const GROWN_CHUNK = 256 * 1024;
 const MAX_CHUNK = 16 * 1024 * 1024;
 const DEFAULT_READS_PER_EVENT = 32;
 const MAX_READS_PER_EVENT = 1024;
@@ -94,10 +83,7 @@ export class SourceDuplex extends Duplex {
   #pendingFinal: ((error?: Error | null) => void) | undefined;
   #refd = true;
   #readBuffer: Buffer | undefined;
-  /** The size of the next read: #minChunk, doubled up to #maxChunk while reads fill it. */
-  #chunkSize: number;
-  readonly #minChunk: number;
-  readonly #maxChunk: number;
+  readonly #chunkSize: number;
   readonly #readsPerEvent: number;
   bytesRead = 0;
   /** Set by a subclass to read into the user's memory; nothing is pushed then but the end. */
@@ -113,8 +99,6 @@ export class SourceDuplex extends Duplex {
     super({ allowHalfOpen: false, ...duplexOptions });
     this.driver = driver ?? Driver.shared();
     this.#chunkSize = chunkSize;
-    this.#minChunk = chunkSize;
-    this.#maxChunk = readChunkSize === undefined ? GROWN_CHUNK : chunkSize;
     this.#readsPerEvent = readsPerEvent;
   }
 
@@ -334,17 +318,11 @@ export class SourceDuplex extends Duplex {
   #readLoop(): void {
     if (this.#reading) return;
     this.#reading = true;
-    // Fairness is counted in bytes: a stream whose reads grew takes no more per turn than one
-    // reading 64 KiB at a time, only with fewer calls (eight relay links under load: the
-    // slowest got 0.4 of the mean when grown reads counted as one read each).
-    const budget = this.#readsPerEvent * this.#minChunk;
-    let taken = 0;
     try {
-      for (let i = 0; i < this.#readsPerEvent && taken < budget; i++) {
+      for (let i = 0; i < this.#readsPerEvent; i++) {
         const channel = this.#channel;
         if (channel === undefined || !this.#wantRead) return;
         const user = this.userReads;
-        if (this.#readBuffer !== undefined && this.#readBuffer.length !== this.#chunkSize) this.#readBuffer = undefined;
         const buffer = user !== undefined ? user.buffer() : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
         const n = channel.read(buffer);
         // WouldBlock re-armed READABLE: the next event resumes us.
@@ -358,15 +336,10 @@ export class SourceDuplex extends Duplex {
           return;
         }
         this.bytesRead += n;
-        taken += n;
         this.onActivity();
-        // READABLE is armed already: after this chunk only its event resumes us.
-        const drained = n < buffer.length && channel.shortReadRearms === true;
-        if (drained) this.#awaitingReadable = true;
         if (user !== undefined) {
           // The user pauses (or destroys) from deliver(); the loop's checks see it.
           user.deliver(n, buffer);
-          if (drained) return;
           continue;
         }
         let chunk: Buffer;
@@ -376,17 +349,12 @@ export class SourceDuplex extends Duplex {
           this.#readBuffer = undefined;
         } else {
           chunk = Buffer.from(buffer.subarray(0, n));
-          // A grown buffer is not kept by a socket that went quiet.
-          if (buffer.length > this.#minChunk) this.#readBuffer = undefined;
         }
         // False: the consumer is full. Stop without re-arming; _read() resumes us.
         if (!this.push(chunk)) {
           this.#wantRead = false;
-          this.#chunkSize = this.#minChunk;
           return;
         }
-        this.#chunkSize = this.#nextReadSize(n, buffer.length, i === 0);
-        if (drained) return;
       }
       // Still readable after a full round: yield to other sources, then continue.
       this.#scheduleRead();
@@ -396,19 +364,6 @@ export class SourceDuplex extends Duplex {
       this.#reading = false;
       this.#updateRetain();
     }
-  }
-
-  /**
-   * Fewer, larger reads cost fewer system calls per byte (a relay or a bulk receiver reads
-   * 256 KiB where 64 KiB took four calls). A read grows only while it fills its buffer and the
-   * consumer took the chunk at once (nothing left buffered), so a paused or slow consumer holds
-   * at most highWaterMark plus one read, and that read is 64 KiB unless the consumer kept up
-   * just before. An event whose first read used less than half the buffer shrinks it again.
-   */
-  #nextReadSize(bytes: number, size: number, firstOfEvent: boolean): number {
-    if (bytes === size && this.readableLength === 0) return Math.min(size * 2, this.#maxChunk);
-    if (firstOfEvent && bytes < size / 2) return Math.max(size / 2, this.#minChunk);
-    return size;
   }
 
   /** Writes the pending write on: true once it is all written and its callback called. */

@@ -131,40 +131,6 @@ describe('TcpStream', () => {
     expect(Buffer.concat(parts).toString('utf8', 0, 4)).toBe('pong');
   });
 
-  it('a read that leaves room in its buffer re-arms READABLE: the next bytes bring an event with no WouldBlock read between', async () => {
-    const poll = track(new Poll());
-    const { client, server } = await pair(poll);
-    poll.registry().register(server, 3, Interest.READABLE);
-    const buffer = Buffer.alloc(1024);
-    for (let round = 0; round < 5; round++) {
-      expect(client.write(Buffer.from(`message ${round}`))).toBe(9);
-      await nextEvent(poll, (e) => e.token === 3 && e.isReadable());
-      // Short: the socket is drained, so no read to WouldBlock follows here.
-      expect(server.read(buffer)).toBe(9);
-      expect(buffer.toString('utf8', 0, 9)).toBe(`message ${round}`);
-    }
-    // Nothing more came: the re-armed poll stays quiet.
-    const events = new Events(8);
-    await poll.pollAsync(events, { timeout: 200 });
-    expect([...events].filter((e) => e.token === 3)).toEqual([]);
-  });
-
-  it('a read that fills its buffer re-arms nothing: mio\'s rule, read on to WouldBlock, still holds', async () => {
-    const poll = track(new Poll());
-    const { client, server } = await pair(poll);
-    poll.registry().register(server, 3, Interest.READABLE);
-    expect(client.write(Buffer.from('0123456789'))).toBe(10);
-    await nextEvent(poll, (e) => e.token === 3 && e.isReadable());
-    const buffer = Buffer.alloc(10);
-    expect(server.read(buffer)).toBe(10);
-    expect(client.write(Buffer.from('more'))).toBe(4);
-    // Not drained as far as the stream knows, and no WouldBlock: no event is due.
-    const events = new Events(8);
-    await poll.pollAsync(events, { timeout: 200 });
-    expect([...events].filter((e) => e.token === 3)).toEqual([]);
-    expect(server.read(buffer)).toBe(4);
-  });
-
   it('setNoDelay and setKeepAlive apply', async () => {
     const poll = track(new Poll());
     const { client } = await pair(poll);

@@ -347,10 +347,8 @@ export class WindowsSelector implements Selector {
   }
 
   /**
-   * One turn of the event loop before a look at the port, refusing other waits meanwhile: a wait
-   * that finds its events at once must still let timers and other I/O run, or a busy Poll would
-   * starve them. Turning less often (at most every millisecond, the nextTick queue between) was
-   * measured and left out (docs/architecture.md).
+   * One turn of the event loop, refusing other waits meanwhile: a wait that finds its events at
+   * once must still let timers and other I/O run, or a busy Poll would starve them.
    */
   async #eventLoopTurn(): Promise<void> {
     this.#busy = true;
