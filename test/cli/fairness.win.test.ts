@@ -35,6 +35,7 @@ function expectFair(received: number[], sent: number[]): void {
   expect(received.reduce((a, b) => a + b, 0)).toBe(sent.reduce((a, b) => a + b, 0));
   const mean = received.reduce((a, b) => a + b, 0) / received.length;
   const slowest = Math.min(...received);
+  console.log(`per-link MB: ${received.map((bytes) => (bytes / 1e6).toFixed(1)).join(', ')}; slowest/mean ${(slowest / mean).toFixed(2)}`);
   expect(slowest, `per-link bytes ${received.join(', ')}`).toBeGreaterThanOrEqual(mean / 2);
 }
 
