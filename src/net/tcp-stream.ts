@@ -64,6 +64,16 @@ export class TcpStream extends SocketSource {
     return this.#receive(checkBuffer('buffer', buffer), false);
   }
 
+  /**
+   * Like read(), but a read that leaves room in `buffer` re-arms READABLE as a WouldBlock would:
+   * it took all the kernel had, so the caller may wait for the next event instead of reading
+   * again only to hear WouldBlock. Bytes that arrive meanwhile complete the poll at once.
+   */
+  readRearmingWhenShort(buffer: Uint8Array): number | WouldBlock {
+    const checked = checkBuffer('buffer', buffer);
+    return this.#receive(checked, false, checked.length);
+  }
+
   /** Like read() but leaves the bytes queued. */
   peek(buffer: Uint8Array): number | WouldBlock {
     return this.#receive(checkBuffer('buffer', buffer), true);
@@ -154,9 +164,9 @@ export class TcpStream extends SocketSource {
     return this.pendingError(this.#remote);
   }
 
-  #receive(buffer: Uint8Array, peek: boolean): number | WouldBlock {
+  #receive(buffer: Uint8Array, peek: boolean, drainedBelow = 0): number | WouldBlock {
     // 0 means end of stream: an empty buffer could never tell it apart.
     if (buffer.length === 0) throw new InvalidArgumentError('the buffer to read into must not be empty');
-    return this.doIo((socket) => tcp.recv(socket, buffer, peek, this.#remote, (this.seenReadiness & RESET) === RESET), Interest.READABLE);
+    return this.doIo((socket) => tcp.recv(socket, buffer, peek, this.#remote, (this.seenReadiness & RESET) === RESET), Interest.READABLE, drainedBelow);
   }
 }

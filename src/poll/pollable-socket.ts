@@ -45,10 +45,10 @@ export abstract class PollableSocket extends RegisteredSource {
     return this.#state;
   }
 
-  /** Runs a non-blocking call; WouldBlock re-arms `direction` (edge triggering). */
-  protected doIo<T>(operation: (socket: bigint) => T | WouldBlock, direction?: Interest): T | WouldBlock {
+  /** Runs a non-blocking call; WouldBlock, or a count under `drainedBelow`, re-arms `direction`. */
+  protected doIo<T>(operation: (socket: bigint) => T | WouldBlock, direction?: Interest, drainedBelow?: number): T | WouldBlock {
     const socket = this.handle;
-    return this.#state.doIo(() => operation(socket), direction);
+    return this.#state.doIo(() => operation(socket), direction, drainedBelow);
   }
 
   /**

@@ -1,8 +1,9 @@
 // A Node Duplex over a readiness source whose backpressure is the kernel's: reading stops when
-// push() says the consumer is full, and because only a WouldBlock re-arms READABLE, nothing is
-// read again until _read() asks. The unread bytes stay in the kernel and TCP flow control
-// pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited only after a
-// WouldBlock.
+// push() says the consumer is full, and because only a WouldBlock (or, on a stream whose traffic
+// showed it, a short read) re-arms READABLE, nothing is read again until _read() asks: at most
+// one event comes meanwhile, and it reads nothing. The unread bytes stay in the kernel and TCP
+// flow control pushes back on the peer. Writes go straight to the socket; WRITABLE is awaited
+// only after a WouldBlock.
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { OutOfRangeError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
@@ -14,7 +15,13 @@ import type { DriverRegistration } from './driver-registration.js';
 
 /** What a SourceDuplex needs from a byte-stream source. */
 export interface ByteChannel extends Source {
-  read(buffer: Uint8Array): number | WouldBlock;
+  /**
+   * Bytes read, 0 at the end, or WouldBlock. With `rearmWhenShort` a channel that can (see
+   * shortReadRearms) re-arms READABLE after a read that left room in `buffer`.
+   */
+  read(buffer: Uint8Array, rearmWhenShort?: boolean): number | WouldBlock;
+  /** True when read(buffer, true) re-arms READABLE after a short read (a TCP stream). */
+  readonly shortReadRearms?: boolean;
   write(buffer: Uint8Array): number | WouldBlock;
   /**
    * Half-close: no more writes from this side. Throws the failure of a write that failed after
@@ -43,6 +50,8 @@ const READ_READY = Readiness.READABLE | Readiness.READ_CLOSED;
 const DEFAULT_CHUNK = 64 * 1024;
 const MAX_CHUNK = 16 * 1024 * 1024;
 const DEFAULT_READS_PER_EVENT = 32;
+/** A stream whose short reads end its turns still reads on after every so many of them. */
+const SHORT_STOPS_PER_PROBE = 8;
 const MAX_READS_PER_EVENT = 1024;
 
 /** An integer option within [min, max], or the default when absent; OutOfRangeError otherwise. */
@@ -76,8 +85,16 @@ export class SourceDuplex extends Duplex {
   #connecting = false;
   #wantRead = false;
   #reading = false;
-  /** A read ran into WouldBlock, so READABLE is armed: only its event resumes reading. */
+  /** A read ran into WouldBlock (or re-armed at a short read), so READABLE is armed: only its event resumes reading. */
   #awaitingReadable = false;
+  /**
+   * Learned per stream: true once a read after a short read found nothing (request/response
+   * traffic), so a short read ends the turn and the WouldBlock read is saved. A read after a
+   * short read that finds bytes, or a read that fills its buffer, sets it back (a stream that
+   * keeps receiving must read on, or it falls behind: docs/architecture.md).
+   */
+  #shortReadEnds = false;
+  #shortStopsSinceProbe = 0;
   #readScheduled = false;
   #pendingWrite: PendingWrite | undefined;
   #pendingFinal: ((error?: Error | null) => void) | undefined;
@@ -319,14 +336,17 @@ export class SourceDuplex extends Duplex {
     if (this.#reading) return;
     this.#reading = true;
     try {
+      let afterShortRead = false;
       for (let i = 0; i < this.#readsPerEvent; i++) {
         const channel = this.#channel;
         if (channel === undefined || !this.#wantRead) return;
         const user = this.userReads;
         const buffer = user !== undefined ? user.buffer() : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
-        const n = channel.read(buffer);
+        const rearmWhenShort = this.#shortReadEnds && channel.shortReadRearms === true;
+        const n = channel.read(buffer, rearmWhenShort);
         // WouldBlock re-armed READABLE: the next event resumes us.
         if (n === WOULD_BLOCK) {
+          if (afterShortRead) this.#shortReadEnds = true;
           this.#awaitingReadable = true;
           return;
         }
@@ -337,9 +357,23 @@ export class SourceDuplex extends Duplex {
         }
         this.bytesRead += n;
         this.onActivity();
+        const short = n < buffer.length;
+        if (afterShortRead || !short) this.#shortReadEnds = false;
+        afterShortRead = short;
+        // The short read re-armed READABLE: after this chunk only its event resumes us.
+        const turnEnds = short && rearmWhenShort;
+        if (turnEnds) {
+          this.#awaitingReadable = true;
+          // Now and then a stream reads on anyway, to learn whether bytes keep coming.
+          if (++this.#shortStopsSinceProbe >= SHORT_STOPS_PER_PROBE) {
+            this.#shortStopsSinceProbe = 0;
+            this.#shortReadEnds = false;
+          }
+        }
         if (user !== undefined) {
           // The user pauses (or destroys) from deliver(); the loop's checks see it.
           user.deliver(n, buffer);
+          if (turnEnds) return;
           continue;
         }
         let chunk: Buffer;
@@ -355,6 +389,7 @@ export class SourceDuplex extends Duplex {
           this.#wantRead = false;
           return;
         }
+        if (turnEnds) return;
       }
       // Still readable after a full round: yield to other sources, then continue.
       this.#scheduleRead();

@@ -7,11 +7,12 @@ import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './sour
 
 /** Adapts a TcpStream to the channel contract SourceDuplex drives. */
 export class TcpChannel extends SourceWrapper implements ByteChannel {
+  readonly shortReadRearms = true;
   constructor(readonly stream: TcpStream) {
     super(stream);
   }
-  read(buffer: Uint8Array): number | WouldBlock {
-    return this.stream.read(buffer);
+  read(buffer: Uint8Array, rearmWhenShort = false): number | WouldBlock {
+    return rearmWhenShort ? this.stream.readRearmingWhenShort(buffer) : this.stream.read(buffer);
   }
   write(buffer: Uint8Array): number | WouldBlock {
     return this.stream.write(buffer);

@@ -131,6 +131,40 @@ describe('TcpStream', () => {
     expect(Buffer.concat(parts).toString('utf8', 0, 4)).toBe('pong');
   });
 
+  it('readRearmingWhenShort: a read that leaves room re-arms READABLE, so the next bytes bring an event with no WouldBlock read between', async () => {
+    const poll = track(new Poll());
+    const { client, server } = await pair(poll);
+    poll.registry().register(server, 3, Interest.READABLE);
+    const buffer = Buffer.alloc(1024);
+    for (let round = 0; round < 5; round++) {
+      expect(client.write(Buffer.from(`message ${round}`))).toBe(9);
+      await nextEvent(poll, (e) => e.token === 3 && e.isReadable());
+      expect(server.readRearmingWhenShort(buffer)).toBe(9);
+      expect(buffer.toString('utf8', 0, 9)).toBe(`message ${round}`);
+    }
+  });
+
+  it('read() that leaves room re-arms nothing (mio\'s rule: read on to WouldBlock); nor does readRearmingWhenShort() that fills its buffer', async () => {
+    const poll = track(new Poll());
+    const { client, server } = await pair(poll);
+    poll.registry().register(server, 3, Interest.READABLE);
+    const quiet = async (): Promise<void> => {
+      const events = new Events(8);
+      await poll.pollAsync(events, { timeout: 200 });
+      expect([...events].filter((e) => e.token === 3)).toEqual([]);
+    };
+    expect(client.write(Buffer.from('short'))).toBe(5);
+    await nextEvent(poll, (e) => e.token === 3 && e.isReadable());
+    expect(server.read(Buffer.alloc(64))).toBe(5);
+    expect(client.write(Buffer.from('more'))).toBe(4);
+    await quiet();
+    const four = Buffer.alloc(4);
+    expect(server.readRearmingWhenShort(four)).toBe(4);
+    expect(client.write(Buffer.from('again'))).toBe(5);
+    await quiet();
+    expect(server.read(Buffer.alloc(64))).toBe(5);
+  });
+
   it('setNoDelay and setKeepAlive apply', async () => {
     const poll = track(new Poll());
     const { client } = await pair(poll);

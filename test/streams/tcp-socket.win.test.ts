@@ -93,6 +93,36 @@ describe('TcpSocket', () => {
     expect(peerWritten).toBeGreaterThan(writtenBefore);
   }, 60_000);
 
+  it('request/response traffic: after a read on found nothing, a short read ends the turn (no WouldBlock read per message, one every few to re-learn)', async () => {
+    const { port } = await nodeServer((peer) => peer.pipe(peer));
+    const socket = TcpSocket.connect({ port });
+    closers.push(() => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const stream = socket.stream as NonNullable<typeof socket.stream>;
+    let wouldBlocks = 0;
+    const count = (n: number | typeof WOULD_BLOCK): number | typeof WOULD_BLOCK => {
+      if (n === WOULD_BLOCK) wouldBlocks++;
+      return n;
+    };
+    const read = stream.read.bind(stream);
+    const readRearming = stream.readRearmingWhenShort.bind(stream);
+    stream.read = (buffer: Uint8Array) => count(read(buffer));
+    stream.readRearmingWhenShort = (buffer: Uint8Array) => count(readRearming(buffer));
+    const rounds = 64;
+    for (let i = 0; i < rounds; i++) {
+      const echoed = new Promise<Buffer>((resolve) => socket.once('data', resolve));
+      socket.write(`ping ${String(i).padStart(3, '0')}`);
+      expect((await echoed).toString()).toBe(`ping ${String(i).padStart(3, '0')}`);
+    }
+    // Reading on to WouldBlock would take one per message (64). Here: the first read, the one
+    // that taught the stream, and one per eight short reads that ended a turn.
+    expect(wouldBlocks).toBeGreaterThan(0);
+    expect(wouldBlocks).toBeLessThanOrEqual(2 + rounds / 8);
+  });
+
   it('pipes 8 MiB through stream.pipeline intact', async () => {
     const { port } = await nodeServer((socket) => socket.pipe(socket));
     const socket = TcpSocket.connect({ port });
