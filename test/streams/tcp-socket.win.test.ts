@@ -23,15 +23,21 @@ async function nodeServer(onConnection: (socket: Socket) => void): Promise<{ ser
   return { server, port: address.port };
 }
 
+/** A TcpSocket connected to `port`, destroyed after the test. */
+async function connected(port: number): Promise<TcpSocket> {
+  const socket = TcpSocket.connect({ port });
+  closers.push(() => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
 describe('TcpSocket', () => {
   it('connects, echoes through a Node peer, and ends', async () => {
     const { port } = await nodeServer((socket) => socket.pipe(socket));
-    const socket = TcpSocket.connect({ port });
-    closers.push(() => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await connected(port);
     socket.end('hello through mio-ts');
     const chunks: Buffer[] = [];
     for await (const chunk of socket) chunks.push(chunk as Buffer);
@@ -95,12 +101,7 @@ describe('TcpSocket', () => {
 
   it('request/response traffic: after a read on found nothing, a short read ends the turn (no WouldBlock read per message, one every few to re-learn)', async () => {
     const { port } = await nodeServer((peer) => peer.pipe(peer));
-    const socket = TcpSocket.connect({ port });
-    closers.push(() => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await connected(port);
     const stream = socket.stream as NonNullable<typeof socket.stream>;
     let wouldBlocks = 0;
     const count = (n: number | typeof WOULD_BLOCK): number | typeof WOULD_BLOCK => {
