@@ -131,6 +131,12 @@ describe('TcpStream', () => {
     expect(Buffer.concat(parts).toString('utf8', 0, 4)).toBe('pong');
   });
 
+  it('a write takes at most 64 KiB: a larger send would stay pending and its link wait a round of the port (docs/architecture.md, large reads)', async () => {
+    const poll = track(new Poll());
+    const { client } = await pair(poll);
+    expect(client.write(Buffer.alloc(256 * 1024, 1))).toBe(64 * 1024);
+  });
+
   it('readRearmingWhenShort: a read that leaves room re-arms READABLE, so the next bytes bring an event with no WouldBlock read between', async () => {
     const poll = track(new Poll());
     const { client, server } = await pair(poll);

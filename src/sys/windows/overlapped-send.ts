@@ -18,8 +18,12 @@ const OVERLAPPED_SIZE = 32;
 // WSABUF: ULONG len, then (aligned) CHAR *buf.
 const WSABUF = OVERLAPPED_SIZE;
 const HEADER = WSABUF + 16;
-/** Bytes one send takes at most: a block per connection stays small however big the write. */
-const MAX_SEND = 256 * 1024;
+/**
+ * Bytes one send takes at most: a block per connection stays small however big the write, and a
+ * send larger than the room in the socket's buffer would stay pending, its link waiting a round
+ * of the port while others go on (docs/architecture.md, large reads).
+ */
+const MAX_SEND = 64 * 1024;
 /** A block this small is kept for the next send; a bigger one is freed once its send is done. */
 const KEPT_BLOCK = HEADER + 16 * 1024;
 const REAP_MS = 50;
