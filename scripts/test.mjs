@@ -178,14 +178,16 @@ try {
 if (!onWindows) {
   // The Linux launcher end to end: host processes on both sides of a relay under Wine.
   process.stdout.write(`\n=== launcher suite (${elapsed()})\n`);
-  // Debian's iperf3 is the real client the relay is judged by (test/launcher).
-  try {
-    ensureHostProgram('iperf3');
-  } catch (error) {
-    failures.push(`iperf3 could not be installed: ${error instanceof Error ? error.message : String(error)}`);
+  // Debian's iperf3, socat, curl and wrk are the real clients the relay is judged by (test/launcher).
+  for (const program of ['iperf3', 'socat', 'curl', 'wrk']) {
+    try {
+      ensureHostProgram(program);
+    } catch (error) {
+      failures.push(`${program} could not be installed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   const launcher = spawnSync(process.execPath, [vitest, 'run', '--project', 'launcher', ...reporters('launcher')], { cwd: root, stdio: 'inherit' });
-  suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}; stdio on the default runtime, iperf3 on each)`, exitCode: launcher.status });
+  suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}; stdio on the default runtime, iperf3, socat, curl and wrk on each)`, exitCode: launcher.status });
 }
 
 function conformanceCounts({ label, path, runtimeId, exitCode }) {

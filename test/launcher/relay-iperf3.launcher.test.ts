@@ -3,12 +3,10 @@
 // sending (-R) and both ways at once (--bidir) end cleanly. Once, three of four streams stood at
 // 0 bytes/s until the first ended, and -R runs lost their control connection.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRuntimes } from '../../scripts/runtimes.mjs';
+import { freePort, startRelay, type RelayProcess } from './fixtures/relay-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = 3;
 const STREAMS = 4;
 
@@ -19,23 +17,6 @@ interface IperfStream {
 interface IperfResult {
   error?: string;
   end?: { streams?: IperfStream[]; sum_received?: { bytes: number }; sum_received_bidir_reverse?: { bytes: number } };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Resolves once the relay's output says it listens (no probe: a probe would be a link too). */
-async function listening(output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!output().includes('listening on')) {
-    if (Date.now() > deadline) throw new Error(`the relay did not start listening: ${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function iperf(port: number, extra: string[]): IperfResult {
@@ -58,38 +39,25 @@ const runtimeIds = (selectRuntimes(process.env.MIO_TS_RUNTIMES) as { id: string 
 
 describe.each(runtimeIds)('Debian iperf3 through the relay launched on Linux, %s', (runtimeId) => {
   let server: ChildProcess | undefined;
-  let relay: ChildProcess | undefined;
+  let relay: RelayProcess | undefined;
   let relayPort = 0;
-  let relayOutput = '';
+  const relayOutput = (): string => relay?.output() ?? '';
 
   beforeAll(async () => {
     const serverPort = await freePort();
     server = spawn('iperf3', ['-s', '-B', '127.0.0.1', '-p', String(serverPort)], { stdio: 'ignore' });
-    relayPort = await freePort();
-    relay = spawn(process.execPath, ['scripts/start.mjs', 'relay', `tcp-listen:127.0.0.1:${relayPort}`, `tcp:127.0.0.1:${serverPort}`], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MIO_TS_RUNTIME: runtimeId },
-    });
-    relay.stdout?.on('data', (chunk: Buffer) => (relayOutput += chunk.toString()));
-    relay.stderr?.on('data', (chunk: Buffer) => (relayOutput += chunk.toString()));
-    await listening(() => relayOutput, 150_000);
+    relay = await startRelay(runtimeId, serverPort);
+    relayPort = relay.port;
   }, 180_000);
 
   afterAll(async () => {
-    // SIGTERM: the launcher passes it on to the Windows node.exe; a SIGKILL of the launcher
-    // left that relay running after the suite (three per run, one per runtime).
-    const exited = relay === undefined || relay.exitCode !== null ? Promise.resolve() : new Promise((resolve) => relay?.once('exit', resolve));
-    relay?.kill('SIGTERM');
-    const late = setTimeout(() => relay?.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(late);
+    await relay?.stop();
     server?.kill('SIGKILL');
   }, 20_000);
 
   it(`${STREAMS} streams from the client: every stream moves, the slowest at least half the mean`, () => {
     const result = iperf(relayPort, []);
-    expect(result.error, relayOutput).toBeUndefined();
+    expect(result.error, relayOutput()).toBeUndefined();
     const received = (result.end?.streams ?? []).map((stream) => stream.receiver?.bytes ?? 0);
     expect(received).toHaveLength(STREAMS);
     expect(fairness(`${runtimeId} iperf3 -P ${STREAMS}`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
@@ -97,7 +65,7 @@ describe.each(runtimeIds)('Debian iperf3 through the relay launched on Linux, %s
 
   it(`${STREAMS} streams from the server (-R): no reset, every stream moves, the slowest at least half the mean`, () => {
     const result = iperf(relayPort, ['-R']);
-    expect(result.error, relayOutput).toBeUndefined();
+    expect(result.error, relayOutput()).toBeUndefined();
     const received = (result.end?.streams ?? []).map((stream) => stream.receiver?.bytes ?? 0);
     expect(received).toHaveLength(STREAMS);
     expect(fairness(`${runtimeId} iperf3 -P ${STREAMS} -R`, received), `bytes per stream: ${received.join(', ')}`).toBeGreaterThanOrEqual(0.5);
@@ -105,7 +73,7 @@ describe.each(runtimeIds)('Debian iperf3 through the relay launched on Linux, %s
 
   it('both ways at once (--bidir): ends cleanly, data moved each way', () => {
     const result = iperf(relayPort, ['--bidir']);
-    expect(result.error, relayOutput).toBeUndefined();
+    expect(result.error, relayOutput()).toBeUndefined();
     const forward = result.end?.sum_received?.bytes ?? 0;
     const reverse = result.end?.sum_received_bidir_reverse?.bytes ?? 0;
     console.log(`${runtimeId} iperf3 -P ${STREAMS} --bidir: ${(forward / 2 ** 20).toFixed(0)} MiB one way, ${(reverse / 2 ** 20).toFixed(0)} MiB the other, in ${SECONDS} s`);
