@@ -10,6 +10,8 @@
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
 import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
 import { afdLoopBulk, afdLoopPath, C_LOOP, type AfdLoopBulk } from './lib/afd-loop.js';
+import { Driver } from '../src/streams/driver.js';
+import { TcpSocket } from '../src/streams/tcp-socket.js';
 import { comparison, destroyAll, MIB, median, MIO_NET, NODE_NET, measureTransfers, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
 import type { Transfer as SharedTransfer, TransferVariant } from './lib/side-by-side.js';
 
@@ -136,6 +138,35 @@ async function streamsTransfer(impl: NetImplementation, total: number): Promise<
   }
 }
 
+/**
+ * (e): the drop-in's stream (TcpSocket) with its per-turn read cap lifted (maxReadsPerEvent
+ * 1024: reads go on to WouldBlock, as the raw loop's): what the cap that keeps links fair costs.
+ */
+async function uncappedTransfer(total: number): Promise<Transfer> {
+  const driver = Driver.shared();
+  const listener = TcpListener.bind('127.0.0.1:0');
+  const sockets: TcpSocket[] = [];
+  try {
+    const accepted = new Promise<TcpSocket>((resolve) => {
+      const token = driver.add(listener, Interest.READABLE, () => {
+        const next = listener.accept();
+        if (next === WOULD_BLOCK) return;
+        driver.remove(listener, token);
+        resolve(new TcpSocket(next[0], { maxReadsPerEvent: 1024 }));
+      });
+    });
+    const client = TcpSocket.connect(listener.localAddr());
+    sockets.push(client);
+    await withTimeout(new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject)), 10_000, 'TcpSocket connect');
+    const receiver = await withTimeout(accepted, 10_000, 'TcpSocket accept');
+    sockets.push(receiver);
+    return { seconds: await withTimeout(streamTransfer(client, receiver, total, CHUNK_BYTES), TRANSFER_TIMEOUT_MS, 'TcpSocket transfer') };
+  } finally {
+    await destroyAll(sockets);
+    listener.close();
+  }
+}
+
 /** The counters of the C loop's last measured transfer (reported beside rawLoop). */
 let cLoopLast: AfdLoopBulk | undefined;
 
@@ -150,11 +181,13 @@ type Variant = TransferVariant<RawStats>;
 const RAW = 'mio-ts TcpStream + Poll';
 const DROP_IN = 'mio-ts drop-in Socket';
 const NODE = 'node:net Socket';
+const UNCAPPED = 'mio-ts TcpSocket, reads to WouldBlock';
 
 const VARIANTS: Variant[] = [
   { label: RAW, run: (total) => Promise.resolve(rawTransfer(total)) },
   { label: DROP_IN, run: (total) => streamsTransfer(MIO_NET, total) },
   { label: NODE, run: (total) => streamsTransfer(NODE_NET, total) },
+  { label: UNCAPPED, run: uncappedTransfer },
   ...(afdLoopPath() === undefined ? [] : [{ label: C_LOOP, run: cLoopTransfer, selfWarming: true }]),
 ];
 
@@ -181,6 +214,7 @@ await runBenchmark('tcp-bulk', `TCP bulk throughput: ${TOTAL_MIB} MiB one way in
       'both ends of each connection are in this process (one Windows node.exe); node:net runs the same stream code as the drop-in',
       `each variant: a ${WARMUP_MIB} MiB warm-up, then ${ROUNDS} rounds in a rotated order; the figure is the median; time from the first write to the last byte received`,
       'raw: one blocking poll() loop for both ends, write 64 KiB until WouldBlock, read 256 KiB until WouldBlock; drop-in and node:net: write() until it returns false, then wait for drain; the receiver reads in flowing mode',
+      `${UNCAPPED}: the drop-in's stream class with maxReadsPerEvent 1024, so a turn reads on to WouldBlock instead of stopping after 32 reads and 2 MiB (the cap that keeps parallel links fair)`,
       afdLoopPath() === undefined
         ? `${C_LOOP}: not measured (MIO_BENCH_AFD_LOOP unset: run through scripts/bench.mjs)`
         : `${C_LOOP}: bench/c/afd-loop.c, the raw loop in C (one port, one AFD handle, one IOCTL_AFD_POLL per socket, re-issued after WouldBlock), a process of its own started by this benchmark in each round, with its own ${WARMUP_MIB} MiB warm-up connection`,
