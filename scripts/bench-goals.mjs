@@ -67,7 +67,7 @@ const GOALS = [
       if (uncapped === undefined) return 'the per-turn read cap (32 reads, 2 MiB): this run has no figure without it';
       return (
         `the per-turn read cap that keeps parallel links fair (32 reads, 2 MiB, then setImmediate): the same stream reading on to WouldBlock makes ${fixed(uncapped)}x node:net in this run. ` +
-        'The calls are the same either way; with the cap each recv and send costs more, the reader coming back to a full socket whose sender waits. Without it the relay fairness harness went unfair (docs/architecture.md, large reads)'
+        'The calls are the same either way; with the cap each recv and send costs more, the reader coming back to a full socket whose sender waits. Without it the relay fairness harness went unfair once in 6 runs (docs/architecture.md, the way of a byte)'
       );
     },
   },

@@ -22,11 +22,6 @@ export interface ByteChannel extends Source {
   read(buffer: Uint8Array, rearmWhenShort?: boolean): number | WouldBlock;
   /** True when read(buffer, true) re-arms READABLE after a short read (a TCP stream). */
   readonly shortReadRearms?: boolean;
-  /**
-   * True when a larger buffer lets one read take more (a TCP stream); a pipe returns at most its
-   * internal buffer, so its reads do not grow.
-   */
-  readonly largerReadsTakeMore?: boolean;
   write(buffer: Uint8Array): number | WouldBlock;
   /**
    * Half-close: no more writes from this side. Throws the failure of a write that failed after
@@ -45,10 +40,7 @@ export interface ByteChannel extends Source {
 
 export interface SourceDuplexOptions extends DuplexOptions {
   driver?: Driver;
-  /**
-   * Bytes per read, fixed. Unset: 64 KiB, and 256 KiB on a TCP stream whose consumer takes each
-   * chunk at once (docs/architecture.md, "The way of a byte").
-   */
+  /** Bytes per read; at least 64 KiB by default. */
   readChunkSize?: number;
   /** Reads per readiness event before yielding to other sources. */
   maxReadsPerEvent?: number;
@@ -56,14 +48,6 @@ export interface SourceDuplexOptions extends DuplexOptions {
 
 const READ_READY = Readiness.READABLE | Readiness.READ_CLOSED;
 const DEFAULT_CHUNK = 64 * 1024;
-/** A large read: the read size of the C AFD loop and the raw benchmarks. */
-const LARGE_READ = 256 * 1024;
-/**
- * Large reads go here, one buffer for every stream of the thread: a read is synchronous and its
- * bytes are handed over or copied out before anything else can read, so no stream holds 256 KiB
- * while idle.
- */
-let largeReadBuffer: Buffer | undefined;
 const MAX_CHUNK = 16 * 1024 * 1024;
 const DEFAULT_READS_PER_EVENT = 32;
 /** A stream whose short reads end its turns still reads on after every so many of them. */
@@ -117,8 +101,6 @@ export class SourceDuplex extends Duplex {
   #refd = true;
   #readBuffer: Buffer | undefined;
   readonly #chunkSize: number;
-  /** Unless the user fixed the read size, a channel whose larger reads take more may read large. */
-  readonly #largeReads: boolean;
   readonly #readsPerEvent: number;
   bytesRead = 0;
   /** Set by a subclass to read into the user's memory; nothing is pushed then but the end. */
@@ -134,7 +116,6 @@ export class SourceDuplex extends Duplex {
     super({ allowHalfOpen: false, ...duplexOptions });
     this.driver = driver ?? Driver.shared();
     this.#chunkSize = chunkSize;
-    this.#largeReads = readChunkSize === undefined;
     this.#readsPerEvent = readsPerEvent;
   }
 
@@ -356,15 +337,11 @@ export class SourceDuplex extends Duplex {
     this.#reading = true;
     try {
       let afterShortRead = false;
-      let turnBytes = 0;
-      // A turn's share is counted in bytes as well as reads, so large reads take no more of it.
-      const turnBudget = this.#readsPerEvent * this.#chunkSize;
-      for (let i = 0; i < this.#readsPerEvent && turnBytes < turnBudget; i++) {
+      for (let i = 0; i < this.#readsPerEvent; i++) {
         const channel = this.#channel;
         if (channel === undefined || !this.#wantRead) return;
         const user = this.userReads;
-        const large = user === undefined && this.#wantsLargeRead(channel);
-        const buffer = user !== undefined ? user.buffer() : large ? (largeReadBuffer ??= Buffer.allocUnsafe(LARGE_READ)) : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
+        const buffer = user !== undefined ? user.buffer() : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
         const rearmWhenShort = this.#shortReadEnds && channel.shortReadRearms === true;
         const n = channel.read(buffer, rearmWhenShort);
         // WouldBlock re-armed READABLE: the next event resumes us.
@@ -379,7 +356,6 @@ export class SourceDuplex extends Duplex {
           return;
         }
         this.bytesRead += n;
-        turnBytes += n;
         this.onActivity();
         const short = n < buffer.length;
         if (afterShortRead || !short) this.#shortReadEnds = false;
@@ -404,8 +380,7 @@ export class SourceDuplex extends Duplex {
         if (n > buffer.length / 2) {
           // Mostly full: hand the buffer over rather than copy it.
           chunk = Buffer.from(buffer.buffer, buffer.byteOffset, n);
-          if (large) largeReadBuffer = undefined;
-          else this.#readBuffer = undefined;
+          this.#readBuffer = undefined;
         } else {
           chunk = Buffer.from(buffer.subarray(0, n));
         }
@@ -424,17 +399,6 @@ export class SourceDuplex extends Duplex {
       this.#reading = false;
       this.#updateRetain();
     }
-  }
-
-  /**
-   * A large read while the consumer takes each chunk as it comes (flowing, nothing buffered): a
-   * bulk stream then makes a quarter of the recv calls. The rule looks at no history of the
-   * stream, so every link of a relay reads alike (a size learned per stream let links that had
-   * grown take four times the share of a pipe() turn: docs/architecture.md), and a paused
-   * consumer is never handed more than #chunkSize above its highWaterMark.
-   */
-  #wantsLargeRead(channel: ByteChannel): boolean {
-    return this.#largeReads && channel.largerReadsTakeMore === true && this.readableFlowing === true && this.readableLength === 0;
   }
 
   /** Writes the pending write on: true once it is all written and its callback called. */

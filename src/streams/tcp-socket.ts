@@ -8,7 +8,6 @@ import { SourceDuplex, type ByteChannel, type SourceDuplexOptions } from './sour
 /** Adapts a TcpStream to the channel contract SourceDuplex drives. */
 export class TcpChannel extends SourceWrapper implements ByteChannel {
   readonly shortReadRearms = true;
-  readonly largerReadsTakeMore = true;
   constructor(readonly stream: TcpStream) {
     super(stream);
   }

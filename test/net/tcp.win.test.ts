@@ -131,7 +131,7 @@ describe('TcpStream', () => {
     expect(Buffer.concat(parts).toString('utf8', 0, 4)).toBe('pong');
   });
 
-  it('a write takes at most 64 KiB: a larger send would stay pending and its link wait a round of the port (docs/architecture.md, large reads)', async () => {
+  it('a write takes at most 64 KiB: a larger send would stay pending and its link wait a round of the port (docs/architecture.md, "Sends are cut to 64 KiB")', async () => {
     const poll = track(new Poll());
     const { client } = await pair(poll);
     expect(client.write(Buffer.alloc(256 * 1024, 1))).toBe(64 * 1024);

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TcpListener, WOULD_BLOCK } from '../../src/index.js';
 import { Driver } from '../../src/streams/driver.js';
 import { TcpSocket } from '../../src/streams/tcp-socket.js';
-import type { SourceDuplexOptions } from '../../src/streams/source-duplex.js';
 import { Interest } from '../../src/core/interest.js';
 import { retainedBytes } from '../fixtures/memory.js';
 
@@ -25,8 +24,8 @@ async function nodeServer(onConnection: (socket: Socket) => void): Promise<{ ser
 }
 
 /** A TcpSocket connected to `port`, destroyed after the test. */
-async function connected(port: number, options: SourceDuplexOptions = {}): Promise<TcpSocket> {
-  const socket = TcpSocket.connect({ port }, options);
+async function connected(port: number): Promise<TcpSocket> {
+  const socket = TcpSocket.connect({ port });
   closers.push(() => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -124,58 +123,6 @@ describe('TcpSocket', () => {
     expect(wouldBlocks).toBeGreaterThan(0);
     expect(wouldBlocks).toBeLessThanOrEqual(2 + rounds / 8);
   });
-
-  /** Sends `total` bytes as fast as the peer takes them, and the sizes of the reads `socket` makes. */
-  async function bulkReadSizes(total: number, consume: (socket: TcpSocket) => Promise<void>, options: SourceDuplexOptions = {}): Promise<number[]> {
-    const { port } = await nodeServer((peer) => {
-      const chunk = Buffer.alloc(64 * 1024, 7);
-      let sent = 0;
-      const write = (): void => {
-        while (sent < total) {
-          sent += chunk.length;
-          if (!peer.write(chunk)) return void peer.once('drain', write);
-        }
-        peer.end();
-      };
-      write();
-    });
-    const socket = await connected(port, options);
-    const stream = socket.stream as NonNullable<typeof socket.stream>;
-    const sizes: number[] = [];
-    const read = stream.read.bind(stream);
-    const readRearming = stream.readRearmingWhenShort.bind(stream);
-    stream.read = (buffer: Uint8Array) => (sizes.push(buffer.length), read(buffer));
-    stream.readRearmingWhenShort = (buffer: Uint8Array) => (sizes.push(buffer.length), readRearming(buffer));
-    await consume(socket);
-    return sizes;
-  }
-
-  it('bulk: a consumer that takes each chunk as it comes (flowing) gets 256 KiB reads', async () => {
-    let received = 0;
-    const sizes = await bulkReadSizes(32 * 1024 * 1024, async (socket) => {
-      socket.on('data', (chunk: Buffer) => (received += chunk.length));
-      await new Promise((resolve) => socket.once('end', resolve));
-    });
-    expect(received).toBe(32 * 1024 * 1024);
-    expect(Math.max(...sizes)).toBe(256 * 1024);
-  }, 60_000);
-
-  it('bulk: a consumer that leaves chunks buffered (paused mode) keeps reads at 64 KiB', async () => {
-    let received = 0;
-    const sizes = await bulkReadSizes(8 * 1024 * 1024, async (socket) => {
-      // Read only what one 'readable' shows, a little later: the stream's buffer is never empty
-      // when a read is pushed (and with a 1 MiB highWaterMark push() still says go on), so
-      // growing would only heap more above what the consumer takes.
-      socket.on('readable', () => {
-        setTimeout(() => {
-          for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) received += chunk.length;
-        }, 1);
-      });
-      await new Promise((resolve) => socket.once('end', resolve));
-    }, { highWaterMark: 1024 * 1024 });
-    expect(received).toBe(8 * 1024 * 1024);
-    expect(Math.max(...sizes)).toBe(64 * 1024);
-  }, 60_000);
 
   it('pipes 8 MiB through stream.pipeline intact', async () => {
     const { port } = await nodeServer((socket) => socket.pipe(socket));

@@ -21,7 +21,7 @@ const HEADER = WSABUF + 16;
 /**
  * Bytes one send takes at most: a block per connection stays small however big the write, and a
  * send larger than the room in the socket's buffer would stay pending, its link waiting a round
- * of the port while others go on (docs/architecture.md, large reads).
+ * of the port while others go on (docs/architecture.md, "Sends are cut to 64 KiB").
  */
 const MAX_SEND = 64 * 1024;
 /** A block this small is kept for the next send; a bigger one is freed once its send is done. */
