@@ -33,7 +33,7 @@ function pingPongObstacle(results) {
   return (
     `wineserver requests per round trip: drop-in ${fixed(dropIn.requests, 1)}, raw Poll ${fixed(raw.requests, 1)}, node:net ${fixed(node.requests, 1)} (trace table); ` +
     versusRaw +
-    "libuv's look at its own port in the turn of the event loop pollAsync() lets happen before it dequeues, so that a Poll that always has events cannot starve timers and other I/O. " +
+    "libuv's look at its own port in the turn of the event loop that pollAsync() lets happen before it dequeues at least once a millisecond, so that a Poll that always has events cannot starve timers and other I/O. " +
     'Over node:net the AFD design itself costs the rest: an ioctl per poll and its result through the port, where libuv answers an overlapped WSARecv in place. What remains beyond the requests is JavaScript per event'
   );
 }

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { SystemError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
+import { nextTurn } from '../core/next-turn.js';
 import { WOULD_BLOCK } from '../core/would-block.js';
 import type { SocketAddress } from '../net/address.js';
 import { TcpListener } from '../net/tcp-listener.js';
@@ -312,7 +313,7 @@ class Server extends EventEmitter {
     this.#acceptPaused = false;
     // No WouldBlock was seen while paused, so READABLE is not armed: accept now.
     const listener = this.#listener;
-    setImmediate(() => this.#acceptSome(listener));
+    nextTurn(() => this.#acceptSome(listener));
   }
 
   #track(socket: Socket | PipeSocket): void {
@@ -381,7 +382,7 @@ class Server extends EventEmitter {
       this.#track(new Socket({ ...this.#options, driver: this.#driver }, stream));
     }
     // Still more to accept: go on after others had their turn (no WouldBlock, so no re-arm).
-    setImmediate(() => this.#acceptSome(listener));
+    nextTurn(() => this.#acceptSome(listener));
   }
 
   #maybeClosed(): void {

@@ -1,6 +1,8 @@
 // Edge-triggered draining in bounded turns: readiness is reported once, so a source is read until
 // WouldBlock, but at most `perTurn` items at a time; the rest waits for the next turn of the event
-// loop (setImmediate), so one busy source cannot starve the others or the loop.
+// loop (nextTurn), so one busy source cannot starve the others or the loop.
+
+import { nextTurn } from '../core/next-turn.js';
 
 /** `step` returns false at WouldBlock (or when it should stop); `drain()` starts on an event. */
 export interface TurnDrainer {
@@ -10,19 +12,19 @@ export interface TurnDrainer {
 }
 
 export function drainInTurns(step: () => boolean, perTurn: number): TurnDrainer {
-  let scheduled: NodeJS.Immediate | undefined;
+  let cancelScheduled: (() => void) | undefined;
   const turn = (): void => {
-    scheduled = undefined;
+    cancelScheduled = undefined;
     for (let i = 0; i < perTurn; i++) if (!step()) return;
-    scheduled = setImmediate(turn);
+    cancelScheduled = nextTurn(turn);
   };
   return {
     drain(): void {
-      if (scheduled === undefined) turn();
+      if (cancelScheduled === undefined) turn();
     },
     cancel(): void {
-      if (scheduled !== undefined) clearImmediate(scheduled);
-      scheduled = undefined;
+      cancelScheduled?.();
+      cancelScheduled = undefined;
     },
   };
 }

@@ -48,6 +48,11 @@ export interface BackgroundWait {
 
 export interface Selector {
   readonly closed: boolean;
+  /**
+   * A poll has not reported back yet, a deregistered socket's included: its state is freed only
+   * once its completion is dequeued, so somebody must still wait.
+   */
+  readonly pollsInFlight: boolean;
   /** Starts watching a raw socket (a Windows SOCKET). */
   registerSocket(socket: bigint, token: Token, interest: Interest): SocketRegistration;
   reregisterSocket(registration: SocketRegistration, token: Token, interest: Interest): void;
@@ -55,7 +60,8 @@ export interface Selector {
   /** Re-arms `interest` (one direction or both) after its owner saw WouldBlock (edge triggering). */
   rearmSocket(registration: SocketRegistration, interest: Interest): void;
   /**
-   * Waits on a worker thread and hands each batch of events to `deliver` on this thread. `fail`
+   * Waits on a worker thread and hands each batch of events to `deliver` on this thread (empty
+   * when the batch's completions were no events, a cancelled poll's for one). `fail`
    * hears, once, that waiting stopped for good (the port or its thread broke, or a poll could
    * not be issued); no batch follows it.
    */

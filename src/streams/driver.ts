@@ -2,7 +2,7 @@
 // on the main thread. While some ref'd source uses it, it waits with pollAsync(), which holds the
 // process open like a ref'd net handle. While only unref'd sources remain, it hands the wait to
 // the Poll's waiting thread for good, unref'd, so the process may exit. Both wait on that thread,
-// never on libuv's threadpool. With no sources it does not wait.
+// never on libuv's threadpool. With no sources it does not wait, once their polls reported back.
 import { PollClosedError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
 import { Poll } from '../poll/poll.js';
@@ -145,7 +145,10 @@ export class Driver {
   }
 
   #desired(): WaitMode {
-    if (this.poll.closed || this.#handlers.size === 0) return 'idle';
+    if (this.poll.closed) return 'idle';
+    // A socket removed with its poll in flight is freed once that poll's completion is
+    // dequeued: the unref'd wait goes on until then.
+    if (this.#handlers.size === 0) return selectorOf(this.poll.registry()).pollsInFlight ? 'pump' : 'idle';
     return this.#refs > 0 ? 'async' : 'pump';
   }
 
@@ -208,6 +211,8 @@ export class Driver {
   }
 
   #dispatch(batch: EventBatch): void {
+    // The last source is gone: the wait ends once its polls reported back (#desired).
+    if (this.#handlers.size === 0) this.#schedule();
     this.eventsDispatched += batch.length;
     for (const { token, readiness } of batch) {
       const handler = this.#handlers.get(token);

@@ -7,6 +7,7 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { OutOfRangeError } from '../core/errors.js';
 import { Interest } from '../core/interest.js';
+import { nextTurn } from '../core/next-turn.js';
 import { Readiness, type ReadinessBits } from '../core/readiness.js';
 import type { Source } from '../poll/source.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
@@ -184,7 +185,7 @@ export class SourceDuplex extends Duplex {
   #scheduleRead(): void {
     if (this.#readScheduled) return;
     this.#readScheduled = true;
-    setImmediate(() => {
+    nextTurn(() => {
       this.#readScheduled = false;
       if (this.#wantRead && this.#channel !== undefined && !this.#connecting) this.#readLoop();
     });

@@ -3,6 +3,7 @@
 // full: the kernel keeps (and eventually drops) datagrams, as UDP does.
 import { Duplex, type DuplexOptions } from 'node:stream';
 import { Interest } from '../core/interest.js';
+import { nextTurn } from '../core/next-turn.js';
 import { Readiness } from '../core/readiness.js';
 import { WOULD_BLOCK } from '../core/would-block.js';
 import type { AddressInput, SocketAddress } from '../net/address.js';
@@ -89,7 +90,7 @@ export class UdpDuplex extends Duplex {
         const datagram: IncomingDatagram = { data: Buffer.from(this.#buffer.subarray(0, received.bytes)), address: received.address };
         if (!this.push(datagram)) this.#wantRead = false;
       }
-      if (this.#wantRead) setImmediate(() => this.#readLoop());
+      if (this.#wantRead) nextTurn(() => this.#readLoop());
     } catch (error) {
       this.destroy(error as Error);
     }

@@ -15,6 +15,7 @@ import type { Source } from '../../src/poll/source.js';
 /** A selector whose waits hand out a scripted queue of events, as a platform would. */
 class ScriptedSelector implements Selector {
   closed = false;
+  pollsInFlight = false;
   readonly queued: { token: Token; readiness: number }[] = [];
   readonly timeouts: (number | undefined)[] = [];
   #wakeAsync: (() => void) | undefined;

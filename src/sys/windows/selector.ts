@@ -7,6 +7,7 @@
 import { InvalidArgumentError, InvalidStateError, NotRegisteredError, PollBusyError, PollClosedError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
 import type { Interest } from '../../core/interest.js';
+import { workWaitingForNextTurn } from '../../core/next-turn.js';
 import type { BackgroundWait, EventBatch, RemoteCommandTarget, Selector, SocketRegistration, WakerTarget } from '../../core/selector.js';
 import type { Token } from '../../core/token.js';
 import { NativeMemory } from './ffi/index.js';
@@ -27,6 +28,8 @@ export type { CompletionOwner, EventSink } from './completion-router.js';
 // How long close() waits for cancelled polls to report back before it gives up on them.
 const CLOSE_DRAIN_MS = 2_000;
 const PUMP_CAPACITY = 1024;
+/** While events keep coming, timers, immediates and libuv's other I/O still run at least this often. */
+const EVENT_LOOP_TURN_MS = 1;
 
 export class WindowsSelector implements Selector {
   readonly #port = new CompletionPort();
@@ -51,6 +54,8 @@ export class WindowsSelector implements Selector {
   #batchConsumer: ((completions: Completion[]) => void) | undefined;
   /** A selectAsync() waits for its batch, or the background wait runs: other waits are refused. */
   #busy = false;
+  /** performance.now() when the event loop last turned under a selectAsync() (docs/architecture.md). */
+  #lastEventLoopTurn = 0;
   #closed = false;
   /** Teardown has begun: remote commands are no longer run. */
   #tornDown = false;
@@ -86,6 +91,10 @@ export class WindowsSelector implements Selector {
   /** Open AFD handles: one per 32 registered sockets at most. */
   get afdHandleCount(): number {
     return this.#sockets.afdHandleCount;
+  }
+
+  get pollsInFlight(): boolean {
+    return this.#sockets.hasPendingPolls;
   }
 
   /** Socket states whose native memory is still alive (including deregistered ones awaiting their completion). */
@@ -170,12 +179,16 @@ export class WindowsSelector implements Selector {
           completions = this.#dequeueNow(this.#entriesFor(events), step.value.limit);
         } else if (!looked) {
           // What became ready while the last batch was served (a reply on loopback, a busy
-          // peer) is taken here after one turn of the event loop: a trip to the pump costs two
-          // thread wake-ups, each a wineserver round trip under Wine (docs/architecture.md).
+          // peer) is taken here: a trip to the pump costs two thread wake-ups, each a wineserver
+          // round trip under Wine. The event loop turns first if its turn is due.
           looked = true;
-          await this.#eventLoopTurn();
+          if (this.#eventLoopTurnDue()) await this.#eventLoopTurn();
           completions = this.#closed ? [] : this.#dequeueNow(this.#entriesFor(events), step.value.limit);
-        } else completions = await this.#waitOnPump(step.value.timeoutMs);
+        } else {
+          completions = await this.#waitOnPump(step.value.timeoutMs);
+          // The loop turned while the pump waited: it woke this thread through libuv.
+          this.#lastEventLoopTurn = performance.now();
+        }
         step = loop.next(completions);
         if (this.#closed) {
           await this.#teardown();
@@ -242,7 +255,7 @@ export class WindowsSelector implements Selector {
       pump.release();
       const delivered = batch;
       batch = [];
-      if (delivered.length > 0) deliver(delivered);
+      deliver(delivered);
     };
     this.#batchConsumer = consumer;
     loop.next();
@@ -356,7 +369,17 @@ export class WindowsSelector implements Selector {
       await new Promise<void>((resolve) => setImmediate(resolve));
     } finally {
       this.#busy = false;
+      this.#lastEventLoopTurn = performance.now();
     }
+  }
+
+  /**
+   * A turn costs libuv's own look at its port, a wineserver round trip: events found at once
+   * are served back to back for up to EVENT_LOOP_TURN_MS, unless work of ours that yielded
+   * waits for the turn (docs/architecture.md, "One turn of the event loop per millisecond").
+   */
+  #eventLoopTurnDue(): boolean {
+    return workWaitingForNextTurn() > 0 || performance.now() - this.#lastEventLoopTurn >= EVENT_LOOP_TURN_MS;
   }
 
   /** What the port holds now, without blocking; the entries are this thread's. */
