@@ -1,6 +1,7 @@
 // pollAsync, the main-thread wait: it never blocks the event loop, honours AbortSignal, refuses
 // a second concurrent wait, and close() ends it and frees everything.
 import { describe, expect, it } from 'vitest';
+import { nextTurn } from '../../src/core/next-turn.js';
 import { Events, Interest, InvalidStateError, Poll, Waker } from '../../src/index.js';
 import { NativeMemory } from '../../src/sys/windows/ffi/index.js';
 import { WAIT_MS, connectedPair, has, newPoll, pollUntil, rawListener, useCleanups } from './fixtures/sockets.js';
@@ -52,10 +53,31 @@ describe('pollAsync', () => {
       stopped = true;
       clearInterval(interval);
     }
-    // A wait that finds its event at once still lets the event loop turn first.
+    // A wait that finds its event at once still lets the event loop turn, at least once a
+    // millisecond; between turns, waits are served back to back (docs/architecture.md, "One
+    // turn of the event loop per millisecond").
     expect(waits).toBeGreaterThan(20);
     expect(timers).toBeGreaterThan(10);
     expect(immediates).toBeGreaterThan(10);
+    expect(waits).toBeGreaterThan(2 * immediates);
+  });
+
+  it('work that yielded with nextTurn runs before a wait that finds its event at once', async () => {
+    const poll = newPoll();
+    const waker = new Waker(poll.registry(), 4);
+    const events = new Events(4);
+    waker.wake();
+    await poll.pollAsync(events, { timeout: WAIT_MS });
+    // Each round comes well within a millisecond of the last turn: only the yielded work makes
+    // the next wait turn the event loop first.
+    for (let round = 0; round < 20; round++) {
+      let ran = false;
+      nextTurn(() => (ran = true));
+      waker.wake();
+      await poll.pollAsync(events, { timeout: WAIT_MS });
+      expect(tokensOf(events)).toEqual([4]);
+      expect(ran, `round ${round}`).toBe(true);
+    }
   });
 
   it('an AbortSignal rejects the wait with its reason and leaves the Poll usable', async () => {
