@@ -8,7 +8,10 @@
 import type { Duplex } from 'node:stream';
 import * as net from 'node:net';
 import { Events, Interest, NamedPipe, Poll, WOULD_BLOCK, type Token } from '../src/index.js';
+import { selectorOf } from '../src/poll/registry.js';
+import { Driver } from '../src/streams/driver.js';
 import { PipeListener, PipeSocket } from '../src/streams/index.js';
+import { WindowsSelector } from '../src/sys/windows/selector.js';
 import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
 import { comparison, destroyAll, median, measureTransfers, streamTransfer, withTimeout } from './lib/side-by-side.js';
 import type { Transfer as SharedTransfer, TransferVariant } from './lib/side-by-side.js';
@@ -160,10 +163,35 @@ async function nodePair(): Promise<PipePair> {
   };
 }
 
+/** What the shared Driver's pollAsync() did per chunk in the last PipeSocket transfer. */
+interface StreamWaits {
+  chunks: number;
+  dequeuesPerChunk: number;
+  eventLoopTurnsPerChunk: number;
+  pumpWaitsPerChunk: number;
+}
+let lastStreamWaits: StreamWaits | null = null;
+
+function sharedSelector(): WindowsSelector | undefined {
+  const selector = selectorOf(Driver.shared().poll.registry());
+  return selector instanceof WindowsSelector ? selector : undefined;
+}
+
 async function streamsTransfer(makePair: () => Promise<PipePair>, total: number): Promise<Transfer> {
   const pair = await makePair();
+  const waits = makePair === mioPair ? sharedSelector()?.asyncWaits : undefined;
+  const before = waits === undefined ? undefined : { ...waits };
   try {
     const seconds = await withTimeout(streamTransfer(pair.client, pair.server, total, CHUNK_BYTES), TRANSFER_TIMEOUT_MS, 'pipe transfer');
+    if (waits !== undefined && before !== undefined) {
+      const chunks = Math.ceil(total / CHUNK_BYTES);
+      lastStreamWaits = {
+        chunks,
+        dequeuesPerChunk: round((waits.dequeues - before.dequeues) / chunks, 3),
+        eventLoopTurnsPerChunk: round((waits.eventLoopTurns - before.eventLoopTurns) / chunks, 3),
+        pumpWaitsPerChunk: round((waits.pumpWaits - before.pumpWaits) / chunks, 3),
+      };
+    }
     return { seconds };
   } finally {
     await pair.close();
@@ -195,6 +223,7 @@ await runBenchmark('pipe-throughput', `Named-pipe throughput: ${TOTAL_MIB} MiB o
       comparisons: [comparison('throughput', `Named-pipe throughput, ${TOTAL_MIB} MiB one way in 64 KiB writes (median of ${ROUNDS})`, 'MiB/s', true, NODE, medians)],
       samplesMiBPerSecond: Object.fromEntries([...samples].map(([label, values]) => [label, values.map((v) => round(v, 1))])),
       rawLoop: raw.at(-1) ?? null,
+      pipeSocketWaits: lastStreamWaits,
       megabytesPerTransfer: TOTAL_MIB,
       writeBytes: CHUNK_BYTES,
       errors,
@@ -204,6 +233,7 @@ await runBenchmark('pipe-throughput', `Named-pipe throughput: ${TOTAL_MIB} MiB o
       `each variant: a ${WARMUP_MIB} MiB warm-up, then ${ROUNDS} rounds in a rotated order; the figure is the median; time from the first write to the last byte received`,
       'completion is counted in bytes, not by end(): a mio-ts PipeSocket that calls end() does not close, so its peer never sees the end (node:net closes the pipe)',
       'ratio = mio-ts / node:net',
+      "pipeSocketWaits: per chunk of the last PipeSocket round, the shared Driver's non-blocking dequeues, the event-loop turns taken before them and its waits on the Poll's waiting thread",
     ],
   };
 });

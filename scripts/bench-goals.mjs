@@ -77,8 +77,17 @@ const GOALS = [
     measure: 'PipeSocket / node:net pipes',
     goal: 1.5,
     value: (r) => ratio(r, 'pipe-throughput', 'throughput', 'mio-ts PipeSocket / PipeListener'),
-    obstacle: (r) =>
-      `a turn of the event loop per 64 KiB chunk: raw NamedPipe + Poll reaches ${fixed(ratio(r, 'pipe-throughput', 'throughput', 'mio-ts NamedPipe + Poll'))}x over the same pipes, blocking in GetQueuedCompletionStatusEx; a PipeSocket's pollAsync() lets the event loop turn (libuv's look at its own port) before each dequeue, one per chunk, since one write is in flight per pipe. JavaScript is not it (a CPU profile of the transfer: docs/architecture.md)`,
+    obstacle: (r) => {
+      const waits = pinned(r, 'pipe-throughput')?.pipeSocketWaits;
+      const counted =
+        waits === undefined || waits === null
+          ? 'this run did not count its waits'
+          : `per 64 KiB chunk pollAsync() dequeued ${fixed(waits.dequeuesPerChunk)} times, let the event loop turn before ${fixed(waits.eventLoopTurnsPerChunk)} of them and waited on its thread ${fixed(waits.pumpWaitsPerChunk)} times`;
+      return (
+        `not the turn of the event loop (${counted}), nor JavaScript: raw NamedPipe + Poll, blocking in GetQueuedCompletionStatusEx, reaches ${fixed(ratio(r, 'pipe-throughput', 'throughput', 'mio-ts NamedPipe + Poll'))}x over the same pipes with the same calls per chunk (a WriteFile, a ReadFile, a dequeue), ` +
+        'and a CPU profile of a PipeSocket transfer puts those three calls at about 83% of the main thread, JavaScript at about 1% (docs/architecture.md). Why the same calls take longer under the streams is not traced'
+      );
+    },
   },
   {
     measure: 'relay, TCP -> TCP, 8 streams / the same relay on node:net',

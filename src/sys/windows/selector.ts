@@ -54,6 +54,8 @@ export class WindowsSelector implements Selector {
   #batchConsumer: ((completions: Completion[]) => void) | undefined;
   /** A selectAsync() waits for its batch, or the background wait runs: other waits are refused. */
   #busy = false;
+  /** What selectAsync() has done so far, for benchmarks: non-blocking dequeues, the event-loop turns taken before them, waits on the pump. */
+  readonly asyncWaits = { dequeues: 0, eventLoopTurns: 0, pumpWaits: 0 };
   /** performance.now() when the event loop last turned under a selectAsync() (docs/architecture.md). */
   #lastEventLoopTurn = 0;
   #closed = false;
@@ -176,15 +178,21 @@ export class WindowsSelector implements Selector {
         let completions: Iterable<Completion>;
         if (step.value.timeoutMs === 0) {
           // Only what is ready is wanted: dequeued here, without a trip to the pump.
+          this.asyncWaits.dequeues++;
           completions = this.#dequeueNow(this.#entriesFor(events), step.value.limit);
         } else if (!looked) {
           // What became ready while the last batch was served (a reply on loopback, a busy
           // peer) is taken here: a trip to the pump costs two thread wake-ups, each a wineserver
           // round trip under Wine. The event loop turns first if its turn is due.
           looked = true;
-          if (this.#eventLoopTurnDue()) await this.#eventLoopTurn();
+          this.asyncWaits.dequeues++;
+          if (this.#eventLoopTurnDue()) {
+            this.asyncWaits.eventLoopTurns++;
+            await this.#eventLoopTurn();
+          }
           completions = this.#closed ? [] : this.#dequeueNow(this.#entriesFor(events), step.value.limit);
         } else {
+          this.asyncWaits.pumpWaits++;
           completions = await this.#waitOnPump(step.value.timeoutMs);
           // The loop turned while the pump waited: it woke this thread through libuv.
           this.#lastEventLoopTurn = performance.now();
