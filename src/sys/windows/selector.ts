@@ -2,7 +2,7 @@
 // routed by address to their owner (completion-router.ts), and one wait loop (wait-loop.ts)
 // driven on this thread by select() or on the pump's thread by selectAsync() and the
 // background wait.
-// About 460 lines: the Selector contract's methods and the pump's hand-over and hand-back; the AFD state, the
+// About 490 lines: the Selector contract's methods and the pump's hand-over and hand-back; the AFD state, the
 // routing, the wait loop, parked events and the close drain live in their own files.
 import { InvalidArgumentError, InvalidStateError, NotRegisteredError, PollBusyError, PollClosedError } from '../../core/errors.js';
 import type { Events } from '../../core/events.js';
