@@ -146,15 +146,16 @@ async function uncappedTransfer(total: number): Promise<Transfer> {
   const driver = Driver.shared();
   const listener = TcpListener.bind('127.0.0.1:0');
   const sockets: TcpSocket[] = [];
+  let resolveAccepted: (socket: TcpSocket) => void = () => undefined;
+  const accepted = new Promise<TcpSocket>((resolve) => (resolveAccepted = resolve));
+  // Closed once the connection is in, or in `finally` if it never came (idempotent).
+  const registration = driver.register(listener, Interest.READABLE, () => {
+    const next = listener.accept();
+    if (next === WOULD_BLOCK) return;
+    registration.close();
+    resolveAccepted(new TcpSocket(next[0], { maxReadsPerEvent: 1024 }));
+  });
   try {
-    const accepted = new Promise<TcpSocket>((resolve) => {
-      const token = driver.add(listener, Interest.READABLE, () => {
-        const next = listener.accept();
-        if (next === WOULD_BLOCK) return;
-        driver.remove(listener, token);
-        resolve(new TcpSocket(next[0], { maxReadsPerEvent: 1024 }));
-      });
-    });
     const client = TcpSocket.connect(listener.localAddr());
     sockets.push(client);
     await withTimeout(new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject)), 10_000, 'TcpSocket connect');
@@ -162,6 +163,7 @@ async function uncappedTransfer(total: number): Promise<Transfer> {
     sockets.push(receiver);
     return { seconds: await withTimeout(streamTransfer(client, receiver, total, CHUNK_BYTES), TRANSFER_TIMEOUT_MS, 'TcpSocket transfer') };
   } finally {
+    registration.close();
     await destroyAll(sockets);
     listener.close();
   }
