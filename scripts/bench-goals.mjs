@@ -94,7 +94,7 @@ const GOALS = [
     goal: 1.0,
     value: (r) => ratio(r, 'relay-throughput', 'throughput', 'mio-ts relay (Relay, tcp-listen -> tcp)'),
     obstacle: () =>
-      "the relay's sends: in a CPU profile of this benchmark its WSASend calls take more of the main thread than anything else, about four times its recv calls and about twice what node:net's relay spends sending as many bytes, 64 KiB per send in both (docs/architecture.md). Why Wine makes these sends dearer is not traced; the AFD poll pending on every relay socket, which the wineserver looks at on each socket event, is the first suspect",
+      "the relay's sends: in a CPU profile of this benchmark its WSASend calls take more of the main thread than anything else, about four times its recv calls and about twice what node:net's relay spends sending as many bytes, 64 KiB per send in both (docs/architecture.md). Why Wine makes these sends dearer is not traced: not the AFD poll pending on a sending socket, nor the overlapped send itself (both measured without effect, docs/architecture.md)",
   },
   {
     measure: 'per-event cost, 10,000 / 10 idle registered sockets',
