@@ -66,7 +66,11 @@ export class Poll implements AsyncIterable<Event>, Disposable {
     this.#selector.select(checked, timeout);
   }
 
-  /** Like poll(), without blocking the event loop. Rejects with the signal's reason on abort. */
+  /**
+   * Like poll(), without blocking the event loop. Rejects with the signal's reason on abort.
+   * Events found at once come back without a turn of the event loop, which still turns at
+   * least once a millisecond while they keep coming.
+   */
   async pollAsync(events: Events, options: PollAsyncOptions = {}): Promise<void> {
     const checked = checkEvents(events);
     const timeout = checkTimeout(options.timeout);
