@@ -65,9 +65,10 @@ describe('the drop-in and node:net in one process', () => {
     console.log(`in 1 s: drop-in ${mine} round trips, node:net ${theirs}, 1 ms timer ${ticks} ticks`);
     // Served back to back for up to a millisecond, the drop-in gets more turns than node:net
     // (measured about 2 to 1 here, docs/architecture.md); starving it would leave it near 0.
-    expect(mine).toBeGreaterThan(100);
-    expect(theirs).toBeGreaterThan(100);
+    // Floors low enough for a loaded machine: a 100 ms bound gave node:net 4 and the timer 10.
+    expect(mine).toBeGreaterThan(30);
+    expect(theirs).toBeGreaterThan(30);
     expect(theirs).toBeGreaterThan(mine / 10);
-    expect(ticks).toBeGreaterThan(100);
+    expect(ticks).toBeGreaterThan(50);
   });
 });
