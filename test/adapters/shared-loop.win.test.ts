@@ -19,8 +19,8 @@ afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-/** An echo server and a client that ping-pongs 64 bytes; counts round trips until `stop()`. */
-async function pingPong(impl: NetModule): Promise<{ roundTrips: () => number; stop: () => void }> {
+/** An echo server and a client that ping-pongs 64 bytes, counting round trips until the test ends. */
+async function pingPong(impl: NetModule): Promise<{ roundTrips: () => number }> {
   const server = impl.createServer((socket) => {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => socket.write(chunk));
@@ -35,20 +35,17 @@ async function pingPong(impl: NetModule): Promise<{ roundTrips: () => number; st
   });
   client.setNoDelay(true);
   let roundTrips = 0;
-  let stopped = false;
   const message = Buffer.alloc(64, 0x42);
   client.on('data', () => {
     roundTrips++;
-    if (!stopped) client.write(message);
+    client.write(message);
   });
-  const stop = (): void => {
-    stopped = true;
+  closers.push(() => {
     client.destroy();
     server.close();
-  };
-  closers.push(stop);
+  });
   client.write(message);
-  return { roundTrips: () => roundTrips, stop };
+  return { roundTrips: () => roundTrips };
 }
 
 describe('the drop-in and node:net in one process', () => {
@@ -60,8 +57,6 @@ describe('the drop-in and node:net in one process', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     clearInterval(ticker);
     const [mine, theirs] = [dropIn.roundTrips(), stock.roundTrips()];
-    dropIn.stop();
-    stock.stop();
     console.log(`in 1 s: drop-in ${mine} round trips, node:net ${theirs}, 1 ms timer ${ticks} ticks`);
     // Served back to back for up to a millisecond, the drop-in gets more turns than node:net
     // (measured about 2 to 1 here, docs/architecture.md); starving it would leave it near 0.
