@@ -54,7 +54,9 @@ const GOALS = [
     measure: 'raw TcpStream + Poll, bulk, / C AFD loop',
     goal: 0.9,
     value: (r) => ratio(r, 'tcp-bulk', 'throughput', 'mio-ts TcpStream + Poll', 'limitRatios'),
-    obstacle: () => 'not traced to one call: bulk makes the same calls as the C loop (256 KiB reads to WouldBlock, 64 KiB writes), so the difference is the cost of each call through koffi and the JavaScript around it',
+    obstacle: () =>
+      'the cost of each call from node.exe, not traced further: bulk makes the same calls as the C loop (256 KiB reads to WouldBlock, 64 KiB writes) and the same wineserver requests per send. ' +
+      'What was traced is gone or small: a native block allocated, zeroed and freed per 64 KiB send held the raw loop at 0.49x until sends shared their blocks; the overlapped send itself costs about 8% against a plain send of the same Buffer (docs/architecture.md, "A block per large send")',
   },
   { measure: 'drop-in ping-pong / C AFD loop', goal: 0.85, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket', 'limitRatios'), obstacle: pingPongObstacle },
   { measure: 'drop-in ping-pong / node:net', goal: 0.8, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket'), obstacle: pingPongObstacle },
@@ -94,7 +96,7 @@ const GOALS = [
     goal: 1.0,
     value: (r) => ratio(r, 'relay-throughput', 'throughput', 'mio-ts relay (Relay, tcp-listen -> tcp)'),
     obstacle: () =>
-      "the relay's sends: in a CPU profile of this benchmark its WSASend calls take more of the main thread than anything else, about four times its recv calls and about twice what node:net's relay spends sending as many bytes, 64 KiB per send in both (docs/architecture.md). Why Wine makes these sends dearer is not traced: not the AFD poll pending on a sending socket, nor the overlapped send itself (both measured without effect, docs/architecture.md)",
+      "the cost of each recv and send, not traced further. The relay's sends were four times dearer than its recvs while each 64 KiB send allocated, zeroed and freed a native block of its own; since sends share their blocks (0.61x -> 0.70x node:net on Wine 10.0), a CPU profile of this benchmark puts the relay's recv and WSASend calls at about the same share of the main thread (22% and 21%), and JavaScript under 2% (docs/architecture.md, \"A block per large send\"). Not the AFD poll pending on a sending socket (measured without effect)",
   },
   {
     measure: 'per-event cost, 10,000 / 10 idle registered sockets',

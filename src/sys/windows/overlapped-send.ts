@@ -7,8 +7,10 @@
 //
 // Memory: a send's bytes are copied into a native block (status block, WSABUF, bytes) that
 // belongs to Winsock from WSASend until the status block leaves STATUS_PENDING. Only then is it
-// reused or freed; a socket closed with a send still out hands its block to the reaper below.
+// reused, given back to the shared blocks of large sends (send-blocks.ts) or freed; a socket
+// closed with a send still out hands its block to the reaper below.
 import { WOULD_BLOCK, type WouldBlock } from '../../core/would-block.js';
+import { SendBlocks } from './send-blocks.js';
 import { ERROR_IO_PENDING, NativeMemory, SOCKET_ERROR, STATUS_PENDING, WSAEWOULDBLOCK, ntStatusError, ntdll, win32Error, ws2_32 } from './ffi/index.js';
 
 // OVERLAPPED: Internal (the NTSTATUS), InternalHigh (bytes), Offset, OffsetHigh, hEvent.
@@ -24,8 +26,10 @@ const HEADER = WSABUF + 16;
  * of the port while others go on (docs/architecture.md, "Sends are cut to 64 KiB").
  */
 const MAX_SEND = 64 * 1024;
-/** A block this small is kept for the next send; a bigger one is freed once its send is done. */
+/** A block this small is kept by its socket for the next send; a larger send takes a shared block. */
 const KEPT_BLOCK = HEADER + 16 * 1024;
+/** The blocks of sends larger than KEPT_BLOCK allows, shared by this thread's sockets. */
+export const largeSendBlocks = new SendBlocks(HEADER + MAX_SEND);
 const REAP_MS = 50;
 // WSASend's count of bytes sent at once: one array for every call (they never overlap on a thread).
 const sentNow = new Uint32Array(1);
@@ -97,7 +101,7 @@ export class OverlappedSender {
     this.#spare?.free();
     this.#spare = undefined;
     if (operation === undefined) return;
-    if (operation.restart || operation.block.u32(STATUS) !== STATUS_PENDING) operation.block.free();
+    if (operation.restart || operation.block.u32(STATUS) !== STATUS_PENDING) letGo(operation.block);
     else reap(operation.block);
   }
 
@@ -133,6 +137,7 @@ export class OverlappedSender {
   }
 
   #blockFor(length: number): NativeMemory {
+    if (HEADER + length > KEPT_BLOCK) return largeSendBlocks.take();
     const spare = this.#spare;
     if (spare !== undefined && spare.size >= HEADER + length) {
       this.#spare = undefined;
@@ -143,8 +148,14 @@ export class OverlappedSender {
 
   #recycle(block: NativeMemory): void {
     if (block.size <= KEPT_BLOCK && this.#spare === undefined) this.#spare = block;
-    else block.free();
+    else letGo(block);
   }
+}
+
+/** A block no send uses any more: back to the shared blocks if it is one of theirs, else freed. */
+function letGo(block: NativeMemory): void {
+  if (block.size === largeSendBlocks.blockSize) largeSendBlocks.give(block);
+  else block.free();
 }
 
 // Blocks of sends still out when their socket closed. Wine keeps sending after the close (or
@@ -158,7 +169,7 @@ function reap(block: NativeMemory): void {
     for (const waiting of reaping) {
       if (waiting.u32(STATUS) === STATUS_PENDING) continue;
       reaping.delete(waiting);
-      waiting.free();
+      letGo(waiting);
     }
     if (reaping.size === 0) {
       clearInterval(reaper);

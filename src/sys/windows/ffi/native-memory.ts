@@ -6,6 +6,7 @@ import { loadKoffi } from './koffi-loader.js';
 export class NativeMemory {
   static #live = 0;
   static #liveBytes = 0;
+  static #allocated = 0;
 
   /** Blocks allocated and not yet freed in this thread: the leak detector of the tests. */
   static get liveBlocks(): number {
@@ -14,6 +15,11 @@ export class NativeMemory {
 
   static get liveBytes(): number {
     return NativeMemory.#liveBytes;
+  }
+
+  /** Blocks ever allocated in this thread: what the tests of block reuse count. */
+  static get allocatedBlocks(): number {
+    return NativeMemory.#allocated;
   }
 
   readonly address: bigint;
@@ -28,6 +34,7 @@ export class NativeMemory {
     this.address = koffi.alloc('uint8_t', size) as bigint;
     this.size = size;
     NativeMemory.#live++;
+    NativeMemory.#allocated++;
     NativeMemory.#liveBytes += size;
     this.bytes.fill(0);
   }
