@@ -6,10 +6,11 @@
 //   (c) node:net, with the same stream code as (b);
 //   (d) the C AFD loop (bench/c/afd-loop.c): the loop of (a) in C, in a process of its own
 //       started between the rounds, when scripts/bench.mjs built it; the physical limit.
+//   (f) the same C loop built as a DLL and run inside this process, on its main thread.
 // Each variant runs several rounds, in a rotated order; the figure is the median.
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK, type Token } from '../src/index.js';
 import { round, runBenchmark, type BenchmarkContext } from './lib/harness.js';
-import { afdLoopBulk, afdLoopPath, C_LOOP, type AfdLoopBulk } from './lib/afd-loop.js';
+import { afdLoopBulk, afdLoopBulkInNode, afdLoopDllPath, afdLoopPath, cLoopInNodeNote, C_LOOP, C_LOOP_IN_NODE, type AfdLoopBulk } from './lib/afd-loop.js';
 import { Driver } from '../src/streams/driver.js';
 import { TcpSocket } from '../src/streams/tcp-socket.js';
 import { comparison, destroyAll, MIB, median, MIO_NET, NODE_NET, measureTransfers, streamTransfer, withTimeout, type NetImplementation, type StreamSocket } from './lib/side-by-side.js';
@@ -178,6 +179,11 @@ async function cLoopTransfer(total: number): Promise<Transfer> {
   return { seconds: cLoopLast.seconds };
 }
 
+/** (f): the same, inside this process (bench/lib/afd-loop.ts). */
+function cLoopInNodeTransfer(total: number): Promise<Transfer> {
+  return Promise.resolve({ seconds: afdLoopBulkInNode(total / MIB, WARMUP_MIB).seconds });
+}
+
 type Variant = TransferVariant<RawStats>;
 
 const RAW = 'mio-ts TcpStream + Poll';
@@ -191,6 +197,7 @@ const VARIANTS: Variant[] = [
   { label: NODE, run: (total) => streamsTransfer(NODE_NET, total) },
   { label: UNCAPPED, run: uncappedTransfer },
   ...(afdLoopPath() === undefined ? [] : [{ label: C_LOOP, run: cLoopTransfer, selfWarming: true }]),
+  ...(afdLoopDllPath() === undefined ? [] : [{ label: C_LOOP_IN_NODE, run: cLoopInNodeTransfer, selfWarming: true }]),
 ];
 
 function measure({ log }: BenchmarkContext): Promise<{ samples: Map<string, number[]>; raw: RawStats[]; errors: string[] }> {
@@ -220,6 +227,7 @@ await runBenchmark('tcp-bulk', `TCP bulk throughput: ${TOTAL_MIB} MiB one way in
       afdLoopPath() === undefined
         ? `${C_LOOP}: not measured (MIO_BENCH_AFD_LOOP unset: run through scripts/bench.mjs)`
         : `${C_LOOP}: bench/c/afd-loop.c, the raw loop in C (one port, one AFD handle, one IOCTL_AFD_POLL per socket, re-issued after WouldBlock), a process of its own started by this benchmark in each round, with its own ${WARMUP_MIB} MiB warm-up connection`,
+      cLoopInNodeNote(),
       `ratio = variant / node:net; limit ratio = variant / ${C_LOOP}`,
     ],
   };

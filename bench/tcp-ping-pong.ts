@@ -12,7 +12,7 @@
 // of (a) awaiting pollAsync() instead of blocking in poll(), and raw TcpStream handlers on the
 // streams' Driver (its background wait) without any Duplex on top.
 import { round, roundSummary, runBenchmark, summarize, type BenchmarkContext } from './lib/harness.js';
-import { afdLoopPath, afdLoopPingPong, C_LOOP } from './lib/afd-loop.js';
+import { afdLoopDllPath, afdLoopPath, cLoopInNodeNote, afdLoopPingPong, afdLoopPingPongInNode, C_LOOP, C_LOOP_IN_NODE } from './lib/afd-loop.js';
 import { driverPingPong, MESSAGE_BYTES, rawPingPong, streamsPingPong, type Phase } from './lib/ping-pong.js';
 import { comparison, MIO_NET, NODE_NET, rotated } from './lib/side-by-side.js';
 
@@ -32,6 +32,12 @@ function positiveInteger(text: string | undefined, fallback: number): number {
 async function cLoopPingPong(durationMs: number): Promise<Phase> {
   const result = await afdLoopPingPong(durationMs, WARMUP_MS);
   return { roundTrips: result.roundTrips, seconds: result.seconds, latencies: result.latenciesUs };
+}
+
+/** (e): the same C loop inside this process, on the main thread (bench/lib/afd-loop.ts). */
+function cLoopInNodePingPong(durationMs: number): Promise<Phase> {
+  const result = afdLoopPingPongInNode(durationMs, WARMUP_MS);
+  return Promise.resolve({ roundTrips: result.roundTrips, seconds: result.seconds, latencies: result.latenciesUs });
 }
 
 const RAW = 'mio-ts TcpStream + Poll';
@@ -56,6 +62,7 @@ const VARIANTS: Variant[] = [
   { label: RAW_ASYNC, run: (ms) => rawPingPong(ms, 'pollAsync'), diagnostic: true },
   { label: DRIVER, run: (ms) => driverPingPong(ms), diagnostic: true },
   ...(afdLoopPath() === undefined ? [] : [{ label: C_LOOP, run: cLoopPingPong, selfWarming: true }]),
+  ...(afdLoopDllPath() === undefined ? [] : [{ label: C_LOOP_IN_NODE, run: cLoopInNodePingPong, selfWarming: true }]),
 ];
 
 interface Totals {
@@ -144,6 +151,7 @@ await runBenchmark('tcp-ping-pong', `TCP ping-pong of ${MESSAGE_BYTES}-byte mess
       afdLoopPath() === undefined
         ? `${C_LOOP}: not measured (MIO_BENCH_AFD_LOOP unset: run through scripts/bench.mjs)`
         : `${C_LOOP}: bench/c/afd-loop.c, the raw loop's selector in C (one port, one AFD handle, one IOCTL_AFD_POLL per socket, re-issued after WouldBlock), a process of its own started by this benchmark in each round, with its own ${WARMUP_MS} ms warm-up connection`,
+      cLoopInNodeNote(),
       `ratio = variant / node:net; limit ratio = variant / ${C_LOOP} (for latencies lower is better)`,
     ],
   };

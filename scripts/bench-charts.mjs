@@ -278,9 +278,14 @@ function comparisonsOf(entry, modes) {
   return [...merged.values()];
 }
 
+/** The C AFD loop's rows (its own process, or inside node.exe) are drawn as the limit, not as mio-ts. */
+function isCLoop(label) {
+  return label.startsWith('C AFD loop');
+}
+
 /** A row's kind: node:net (the baseline), the C AFD loop (the limit), or a mio-ts variant. */
 function kindOf(label, comparison) {
-  return label === comparison.baseline ? 'node' : label === comparison.limit ? 'limit' : 'mio';
+  return label === comparison.baseline ? 'node' : label === comparison.limit || isCLoop(label) ? 'limit' : 'mio';
 }
 
 function hasLimit(byMode) {
@@ -331,7 +336,7 @@ function ratiosChart(benchmarks) {
       for (const label of Object.keys(comparison.ratios)) {
         rows.push({
           label: `${name}: ${label}`,
-          kind: Object.values(byMode).some((c) => c.limit === label) ? 'limit' : 'mio',
+          kind: Object.values(byMode).some((c) => c.limit === label) || isCLoop(label) ? 'limit' : 'mio',
           values: Object.fromEntries(modes.map((mode) => [mode, byMode[mode]?.ratios[label] ?? null])),
         });
       }
@@ -354,7 +359,7 @@ function ratiosChart(benchmarks) {
       for (const label of labels) {
         limitRows.push({
           label: `${name}: ${label}`,
-          kind: label === comparison.baseline ? 'node' : 'mio',
+          kind: label === comparison.baseline ? 'node' : isCLoop(label) ? 'limit' : 'mio',
           values: Object.fromEntries(modes.map((mode) => [mode, byMode[mode]?.limitRatios?.[label] ?? null])),
         });
       }

@@ -22,7 +22,8 @@
 // limit: this script compiles it with Debian's mingw-w64 (x86_64-w64-mingw32-gcc, package
 // gcc-mingw-w64-x86-64, installed with apt-get when missing) into .cache/bench/afd-loop.exe and
 // names it in MIO_BENCH_AFD_LOOP; the benchmark starts it between its rounds, so it runs in the
-// same runtime and under the same pinning.
+// same runtime and under the same pinning. The same source built as afd-loop.dll
+// (MIO_BENCH_AFD_LOOP_DLL) runs the loop inside node.exe, on its main thread.
 // The default runtime's figures go to bench/results.json, another runtime's to
 // bench/results-<runtime>.json. Afterwards the charts (docs/bench-*.svg) are rendered from
 // bench/results.json.
@@ -126,7 +127,18 @@ function buildAfdLoop() {
   log(`compiling the C AFD loop (${MINGW_GCC} ${args.join(' ')})...`);
   const gcc = spawnSync(MINGW_GCC, args, { cwd: root, stdio: 'inherit' });
   if (gcc.status !== 0) fail('compiling bench/c/afd-loop.c failed');
-  return { exe, source: 'bench/c/afd-loop.c', compiler: version.split('\n')[0], command: `${MINGW_GCC} ${args.join(' ').replace(exe, '.cache/bench/afd-loop.exe')}` };
+  const dll = join(cacheDir, 'bench', 'afd-loop.dll');
+  const dllArgs = ['-O2', '-Wall', '-Wextra', '-shared', '-DAFD_LOOP_DLL', '-o', dll, join('bench', 'c', 'afd-loop.c'), '-lws2_32', '-lntdll'];
+  const dllGcc = spawnSync(MINGW_GCC, dllArgs, { cwd: root, stdio: 'inherit' });
+  if (dllGcc.status !== 0) fail('compiling bench/c/afd-loop.c as a DLL failed');
+  return {
+    exe,
+    dll,
+    source: 'bench/c/afd-loop.c',
+    compiler: version.split('\n')[0],
+    command: `${MINGW_GCC} ${args.join(' ').replace(exe, '.cache/bench/afd-loop.exe')}`,
+    dllCommand: `${MINGW_GCC} ${dllArgs.join(' ').replace(dll, '.cache/bench/afd-loop.dll')}`,
+  };
 }
 
 // --- Wine: a prefix of the benchmarks' own, and its wineserver ------------------------------
@@ -260,6 +272,7 @@ async function runOne(name, mode, { cpus, prefix, runtime, afdLoop }) {
   if (prefix !== undefined) env.WINEPREFIX = prefix;
   const withAfdLoop = afdLoop !== undefined && USES_AFD_LOOP.has(name);
   if (withAfdLoop) env.MIO_BENCH_AFD_LOOP = onWindows ? afdLoop.exe : toWindowsPath(afdLoop.exe);
+  if (withAfdLoop) env.MIO_BENCH_AFD_LOOP_DLL = onWindows ? afdLoop.dll : toWindowsPath(afdLoop.dll);
   const pinned = mode === 'pinned';
   log(`${name}: ${pinned ? `pinned (taskset -c ${cpus})` : 'not pinned'}`);
   const loadBefore = os.loadavg();
@@ -313,7 +326,7 @@ async function runOne(name, mode, { cpus, prefix, runtime, afdLoop }) {
       affinity: affinity ?? null,
       loadAverageBefore: loadBefore.map((value) => Math.round(value * 100) / 100),
       wallSeconds,
-      ...(withAfdLoop ? { afdLoop: { source: afdLoop.source, compiler: afdLoop.compiler, command: afdLoop.command } } : {}),
+      ...(withAfdLoop ? { afdLoop: { source: afdLoop.source, compiler: afdLoop.compiler, command: afdLoop.command, dllCommand: afdLoop.dllCommand } } : {}),
       ...(companionInfo === undefined ? {} : { companion: companionInfo }),
     },
   };

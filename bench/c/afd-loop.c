@@ -7,6 +7,11 @@
  *   afd-loop.exe ping-pong <out.json> <measureMs> [warmupMs]
  *   afd-loop.exe bulk <out.json> <totalMiB> [warmupMiB]
  *
+ * Built with -shared -DAFD_LOOP_DLL it is afd-loop.dll instead, whose afd_loop_run() takes the
+ * same arguments: the same loop on the thread of the process that loads it (node.exe, through
+ * koffi), to tell the cost of the calls from the cost of the process they are made from. There
+ * a failure returns (the message from afd_loop_error()) instead of ending the process.
+ *
  * The shapes are those of bench/tcp-ping-pong.ts and bench/tcp-bulk.ts (raw variant): one
  * loopback connection, both ends in this thread, TCP_NODELAY on both; ping-pong keeps one
  * 64-byte message in flight; bulk writes 64 KiB until WouldBlock and reads 256 KiB until
@@ -27,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <setjmp.h>
 
 /* AFD's poll interface, as src/sys/windows/ffi/constants.ts and structs.ts declare it. */
 #define IOCTL_AFD_POLL 0x00012024
@@ -63,9 +69,21 @@ typedef struct {
 #define EVENT_TIMEOUT_MS 5000
 #define MIB (1024.0 * 1024.0)
 
+#ifdef AFD_LOOP_DLL
+/* Where a failure returns to: afd_loop_run(), which reports it. Sockets and memory of the failed
+ * run are left behind: the process is a benchmark that is about to fail. */
+static jmp_buf failedRun;
+static char lastError[256];
+#endif
+
 static void die(const char *what, long code) {
+#ifdef AFD_LOOP_DLL
+  snprintf(lastError, sizeof lastError, "afd-loop: %s failed (%ld, 0x%lx)", what, code, (unsigned long)code);
+  longjmp(failedRun, 1);
+#else
   fprintf(stderr, "afd-loop: %s failed (%ld, 0x%lx)\n", what, code, (unsigned long)code);
   exit(1);
+#endif
 }
 
 static void *allocate(size_t bytes) {
@@ -445,7 +463,7 @@ static void traceMarker(const char *what) {
   if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: afd-loop ping-pong <out.json> <measureMs> [warmupMs]\n       afd-loop bulk <out.json> <totalMiB> [warmupMiB]\n");
     return 2;
@@ -489,3 +507,21 @@ int main(int argc, char **argv) {
   WSACleanup();
   return 0;
 }
+
+#ifdef AFD_LOOP_DLL
+/* The arguments of the .exe after its name; 0 when the JSON is written, 1 on a failure. */
+__declspec(dllexport) int afd_loop_run(const char *mode, const char *outPath, const char *amount, const char *warmup) {
+  char *argv[] = {"afd-loop", (char *)mode, (char *)outPath, (char *)amount, (char *)warmup};
+  lastError[0] = 0;
+  if (setjmp(failedRun) != 0) return 1;
+  return run(5, argv) == 0 ? 0 : 1;
+}
+
+__declspec(dllexport) const char *afd_loop_error(void) {
+  return lastError;
+}
+#else
+int main(int argc, char **argv) {
+  return run(argc, argv);
+}
+#endif
