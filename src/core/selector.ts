@@ -60,6 +60,11 @@ export interface Selector {
   /** Re-arms `interest` (one direction or both) after its owner saw WouldBlock (edge triggering). */
   rearmSocket(registration: SocketRegistration, interest: Interest): void;
   /**
+   * A read came back shorter than its buffer without WouldBlock: the socket was drained, and
+   * what is still watched on its read side (a peer's close) may be polled for again.
+   */
+  socketReadDrained(registration: SocketRegistration): void;
+  /**
    * Waits on a worker thread and hands each batch of events to `deliver` on this thread (empty
    * when the batch's completions were no events, a cancelled poll's for one). `fail`
    * hears, once, that waiting stopped for good (the port or its thread broke, or a poll could

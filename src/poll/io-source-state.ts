@@ -7,6 +7,12 @@ import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import type { SelectorRegistration } from './registered-source.js';
 
+/** A read's buffer size, and whether a read shorter than it re-arms READABLE (see doIo). */
+export interface ReadHint {
+  length: number;
+  rearmWhenShort: boolean;
+}
+
 export class IoSourceState implements SelectorRegistration {
   readonly #socket: bigint;
   #selector: Selector | undefined;
@@ -62,14 +68,20 @@ export class IoSourceState implements SelectorRegistration {
   /**
    * Runs a non-blocking operation; WouldBlock re-arms `direction` (default: the whole registered
    * interest, as mio does). Naming the blocked direction avoids waking a paused reader when
-   * only a write blocked. A count from 1 to `drainedBelow - 1` proves the source empty as
-   * surely as a WouldBlock would (a TCP read that left room in its buffer): it re-arms the same
-   * way and saves the call that would only have said WouldBlock. AFD polls are
-   * level-triggered, so bytes that came in between complete the re-armed poll at once.
+   * only a write blocked. `read` describes a read into `length` bytes: a count from 1 to
+   * `length - 1` proves the source empty as surely as a WouldBlock would. With
+   * `rearmWhenShort` it re-arms the same way and saves the call that would only have said
+   * WouldBlock (AFD polls are level-triggered, so bytes that came in between complete the
+   * re-armed poll at once); without, it only tells the selector the socket was drained
+   * (Selector.socketReadDrained).
    */
-  doIo<T>(operation: () => T | WouldBlock, direction?: Interest, drainedBelow = 0): T | WouldBlock {
+  doIo<T>(operation: () => T | WouldBlock, direction?: Interest, read?: ReadHint): T | WouldBlock {
     const result = operation();
-    if (result === WOULD_BLOCK || (typeof result === 'number' && result > 0 && result < drainedBelow)) this.#rearm(direction);
+    if (result === WOULD_BLOCK) this.#rearm(direction);
+    else if (read !== undefined && typeof result === 'number' && result > 0 && result < read.length) {
+      if (read.rearmWhenShort) this.#rearm(direction);
+      else if (this.#registration !== undefined && this.#selector?.closed === false) this.#selector.socketReadDrained(this.#registration);
+    }
     return result;
   }
 

@@ -26,6 +26,7 @@ class ScriptedSelector implements Selector {
   reregisterSocket(): void {}
   deregisterSocket(): void {}
   rearmSocket(): void {}
+  socketReadDrained(): void {}
   startBackgroundWait(_deliver: (batch: EventBatch) => void, _fail: (error: Error) => void): BackgroundWait {
     throw new Error('not used');
   }

@@ -117,6 +117,10 @@ export class WindowsSelector implements Selector {
     this.#sockets.rearm(this.#stateOf(registration), interest);
   }
 
+  socketReadDrained(registration: SocketRegistration): void {
+    this.#sockets.readDrained(this.#stateOf(registration));
+  }
+
   deregisterSocket(registration: SocketRegistration): void {
     const state = this.#stateOf(registration, true);
     // Closed behind our back: its poll reported LOCAL_CLOSE and the selector already let go

@@ -26,6 +26,14 @@ export type PollStatus = 'idle' | 'pending' | 'cancelled';
 // (README.md, Wine quirks): so such a socket stops asking for ACCEPT.
 const NOT_A_LISTENER = AFD_POLL_SEND | AFD_POLL_RECEIVE | AFD_POLL_DISCONNECT;
 
+// The read side as Wine polls it: each of these flags makes the wineserver watch the socket for
+// incoming bytes, and only RECEIVE (ACCEPT on a listener) is completed by them. A poll left
+// asking for DISCONNECT while unread bytes sit in the socket wakes the wineserver on those bytes
+// over and over (docs/architecture.md, Wine: "a poll that data cannot complete"). So once one of
+// these fired, the read side stays out of the poll until a read shows the socket drained: a
+// WouldBlock (the owner re-arms READABLE) or a read shorter than its buffer.
+const READ_SIDE = AFD_POLL_RECEIVE | AFD_POLL_DISCONNECT | AFD_POLL_ACCEPT;
+
 // One block: the status block first, then the poll info. Both belong to the kernel from
 // Afd.poll() until the completion of that poll is dequeued.
 const INFO_OFFSET = IO_STATUS_BLOCK.size;
@@ -54,6 +62,8 @@ export class SockState {
   #seenFlags = 0;
   /** ACCEPT, or 0 once the socket showed it is no listener. */
   #acceptFlag = AFD_POLL_ACCEPT;
+  /** A read-side flag fired and no read has shown the socket drained since (READ_SIDE). */
+  #readSideHeld = false;
 
   constructor(socket: bigint, baseSocket: bigint, afd: Afd) {
     this.socket = socket;
@@ -89,14 +99,32 @@ export class SockState {
   /** Sets what to watch; returns true when a poll must be (re)issued for it. */
   setInterest(afdFlags: number, token: number): boolean {
     this.#userEvents = (afdFlags & ~AFD_POLL_ACCEPT) | (afdFlags & this.#acceptFlag) | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
+    this.#readSideHeld = false;
     this.token = token;
-    return (this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
+    return this.#needsPoll();
   }
 
   /** Wants `afdFlags` again (after WouldBlock) on top of what is still wanted; true when a poll must be (re)issued. */
   addInterest(afdFlags: number): boolean {
     this.#userEvents |= (afdFlags & ~AFD_POLL_ACCEPT) | (afdFlags & this.#acceptFlag) | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL;
-    return (this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
+    if ((afdFlags & READ_SIDE) !== 0) this.#readSideHeld = false;
+    return this.#needsPoll();
+  }
+
+  /** A read came back shorter than its buffer: the read side may be polled again; true when a poll must be (re)issued. */
+  readDrained(): boolean {
+    if (!this.#readSideHeld) return false;
+    this.#readSideHeld = false;
+    return this.#needsPoll();
+  }
+
+  /** The flags the next poll asks for. */
+  #polledEvents(): number {
+    return this.#readSideHeld ? this.#userEvents & ~READ_SIDE : this.#userEvents;
+  }
+
+  #needsPoll(): boolean {
+    return (this.#polledEvents() & AFD_KNOWN_EVENTS & ~this.#pendingEvents) !== 0 || this.#status === 'idle';
   }
 
   /** Brings the poll in flight in line with the wanted flags. */
@@ -104,7 +132,7 @@ export class SockState {
     if (this.#deletePending) throw new InvalidStateError('ERR_SOCKET_DELETED', 'update of a deregistered socket');
     if (this.#status === 'pending') {
       // A poll already covers every wanted flag: leave it be.
-      if ((this.#userEvents & AFD_KNOWN_EVENTS & ~this.#pendingEvents) === 0) return;
+      if ((this.#polledEvents() & AFD_KNOWN_EVENTS & ~this.#pendingEvents) === 0) return;
       this.afd.cancel(this.#block);
       this.#status = 'cancelled';
       this.#pendingEvents = 0;
@@ -117,7 +145,8 @@ export class SockState {
     block.setU32(INFO_OFFSET + AFD_POLL_INFO.numberOfHandles, 1);
     block.setU32(INFO_OFFSET + AFD_POLL_INFO.exclusive, 0);
     block.setU64(INFO_OFFSET + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.handle, this.baseSocket);
-    block.setU32(HANDLE_EVENTS, this.#userEvents | AFD_POLL_LOCAL_CLOSE);
+    const polled = this.#polledEvents();
+    block.setU32(HANDLE_EVENTS, polled | AFD_POLL_LOCAL_CLOSE);
     block.setI32(INFO_OFFSET + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.status, 0);
     try {
       this.afd.poll(this.#block.at(INFO_OFFSET), this.#block);
@@ -130,7 +159,7 @@ export class SockState {
       throw error;
     }
     this.#status = 'pending';
-    this.#pendingEvents = this.#userEvents;
+    this.#pendingEvents = polled;
   }
 
   /** Consumes the completion of the poll in flight; returns what fired, if the owner wants it. */
@@ -161,6 +190,7 @@ export class SockState {
     flags &= this.#userEvents;
     if (flags === 0) return undefined;
     this.#userEvents &= ~flags;
+    if ((flags & READ_SIDE) !== 0) this.#readSideHeld = true;
     this.#seenFlags |= flags;
     return { token: this.token, flags };
   }

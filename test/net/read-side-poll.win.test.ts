@@ -1,0 +1,112 @@
+// A socket left with unread bytes after READABLE must cost nothing while it waits. Under Wine
+// every read-side flag of an AFD poll makes the wineserver watch the socket for incoming bytes,
+// and only RECEIVE is completed by them: a poll left asking for DISCONNECT alone made the
+// wineserver wake on those bytes over and over, a CPU's worth for as long as the owner did not
+// read (a paused stream, a stream between two turns of its read loop). docs/architecture.md,
+// Wine: "a poll that data cannot complete". Measured as the CPU time of the wineserver that
+// serves this process, read from Linux's /proc through Wine's Z: drive.
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK } from '../../src/index.js';
+import { drive, nextEvent } from './poll-helpers.js';
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0).reverse()) close();
+});
+function track<T extends { close(): void }>(value: T): T {
+  closers.push(() => value.close());
+  return value;
+}
+
+/** The /proc directory of the wineserver of this process's prefix, or undefined when there is none (Windows). */
+function findWineserver(): string | undefined {
+  const prefix = process.env['WINEPREFIX'];
+  let entries: string[];
+  try {
+    entries = readdirSync('Z:\\proc');
+  } catch {
+    return undefined;
+  }
+  for (const pid of entries.filter((name) => /^\d+$/.test(name))) {
+    const dir = `Z:\\proc\\${pid}`;
+    try {
+      if (!readFileSync(`${dir}\\comm`, 'utf8').startsWith('wineserver')) continue;
+      const environment = readFileSync(`${dir}\\environ`, 'latin1').split('\0');
+      if (prefix === undefined || environment.includes(`WINEPREFIX=${prefix}`)) return dir;
+    } catch {
+      // A process that went away, or one of another user.
+    }
+  }
+  return undefined;
+}
+
+/** User and system CPU time of the process in `dir`, in clock ticks (1/100 s on Linux). */
+function cpuTicks(dir: string): number {
+  const fields = readFileSync(`${dir}\\stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // After the command: state is field 3, utime 14 and stime 15 (proc(5)).
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+const wineserver = findWineserver();
+const WAIT_MS = 1_000;
+const CHUNK = 64 * 1024;
+
+describe('a socket with unread bytes after READABLE', () => {
+  it.runIf(wineserver !== undefined)(
+    "costs the wineserver no CPU while the Poll waits (runs under Wine only: it reads the wineserver's /proc)",
+    async () => {
+      const server = wineserver as string;
+      const poll = track(new Poll());
+      const listener = track(TcpListener.bind('127.0.0.1:0'));
+      const client = track(TcpStream.connect(listener.localAddr()));
+      let accepted: TcpStream | undefined;
+      poll.registry().register(listener, 1, Interest.READABLE);
+      await drive(
+        poll,
+        () => {
+          const next = listener.accept();
+          if (next !== WOULD_BLOCK) accepted = track(next[0]);
+        },
+        () => accepted !== undefined,
+      );
+      const receiver = accepted as TcpStream;
+      poll.registry().deregister(listener);
+      const total = 8 * CHUNK;
+      const data = Buffer.alloc(total, 0x61);
+      let sent = 0;
+      while (sent < total) {
+        const n = client.write(data.subarray(sent));
+        if (n === WOULD_BLOCK) break;
+        sent += n;
+      }
+      poll.registry().register(receiver, 2, Interest.READABLE.add(Interest.WRITABLE));
+      await nextEvent(poll, (event) => event.token === 2 && event.isReadable());
+      const buffer = Buffer.alloc(CHUNK);
+      // One full read: bytes are left in the socket, and no WouldBlock re-arms READABLE.
+      expect(receiver.read(buffer)).toBe(CHUNK);
+      let received = CHUNK;
+
+      const events = new Events(16);
+      const before = cpuTicks(server);
+      const started = performance.now();
+      while (performance.now() - started < WAIT_MS) {
+        await poll.pollAsync(events, { timeout: WAIT_MS - (performance.now() - started) });
+        for (const event of events) expect(event.isReadable()).toBe(false);
+      }
+      const ticks = cpuTicks(server) - before;
+      console.log(`wineserver CPU while the Poll waited ${WAIT_MS} ms with unread bytes: ${ticks * 10} ms`);
+      // Woken on every look at the bytes it took a CPU's worth (about 1,000 ms).
+      expect(ticks * 10).toBeLessThan(300);
+
+      // Nothing was lost: reading on finds the rest, then WouldBlock.
+      for (;;) {
+        const n = receiver.read(buffer);
+        if (n === WOULD_BLOCK) break;
+        received += n;
+      }
+      expect(received).toBe(sent);
+    },
+    30_000,
+  );
+});
