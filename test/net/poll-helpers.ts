@@ -1,5 +1,6 @@
 // Small drivers for tests of the net types: wait for events without blocking the event loop.
 import { Events, type Event, type Poll } from '../../src/index.js';
+import { afterEach } from 'vitest';
 
 /** Polls until `predicate` accepts an event (returned) or `timeoutMs` passes (throws). */
 export async function nextEvent(poll: Poll, predicate: (event: Event) => boolean, timeoutMs = 15_000): Promise<Event> {
@@ -37,4 +38,16 @@ export async function eventsFor(poll: Poll, tokens: number[], timeoutMs = 15_000
     timeoutMs,
   );
   return seen;
+}
+
+/** Returns `track`: what it is given is closed after each test of the calling file, last first. */
+export function closedAfterEach(): <T extends { close(): void }>(value: T) => T {
+  const closers: (() => void)[] = [];
+  afterEach(() => {
+    for (const close of closers.splice(0).reverse()) close();
+  });
+  return (value) => {
+    closers.push(() => value.close());
+    return value;
+  };
 }

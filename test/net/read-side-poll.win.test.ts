@@ -6,18 +6,11 @@
 // Wine: "a poll that data cannot complete". Measured as the CPU time of the wineserver that
 // serves this process, read from Linux's /proc through Wine's Z: drive.
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Events, Interest, Poll, TcpListener, TcpStream, WOULD_BLOCK } from '../../src/index.js';
-import { drive, nextEvent } from './poll-helpers.js';
+import { closedAfterEach, drive, nextEvent } from './poll-helpers.js';
 
-const closers: (() => void)[] = [];
-afterEach(() => {
-  for (const close of closers.splice(0).reverse()) close();
-});
-function track<T extends { close(): void }>(value: T): T {
-  closers.push(() => value.close());
-  return value;
-}
+const track = closedAfterEach();
 
 /** The /proc directory of the wineserver of this process's prefix, or undefined when there is none (Windows). */
 function findWineserver(): string | undefined {
