@@ -41,11 +41,23 @@ function cpuTicks(dir: string): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** The wineserver's CPU time (ms) while `poll` waits WAIT_MS; a READABLE event in that time is a failure. */
+async function wineserverCpuWhileWaiting(poll: Poll, server: string): Promise<number> {
+  const events = new Events(16);
+  const before = cpuTicks(server);
+  const started = performance.now();
+  while (performance.now() - started < WAIT_MS) {
+    await poll.pollAsync(events, { timeout: WAIT_MS - (performance.now() - started) });
+    for (const event of events) expect(event.isReadable()).toBe(false);
+  }
+  return (cpuTicks(server) - before) * 10;
+}
+
 const wineserver = findWineserver();
 const WAIT_MS = 1_000;
 const CHUNK = 64 * 1024;
 
-describe('a socket with unread bytes after READABLE', () => {
+describe('a Poll waiting on a socket whose READABLE was not read to WouldBlock', () => {
   it.runIf(wineserver !== undefined)(
     "costs the wineserver no CPU while the Poll waits (runs under Wine only: it reads the wineserver's /proc)",
     async () => {
@@ -80,17 +92,10 @@ describe('a socket with unread bytes after READABLE', () => {
       expect(receiver.read(buffer)).toBe(CHUNK);
       let received = CHUNK;
 
-      const events = new Events(16);
-      const before = cpuTicks(server);
-      const started = performance.now();
-      while (performance.now() - started < WAIT_MS) {
-        await poll.pollAsync(events, { timeout: WAIT_MS - (performance.now() - started) });
-        for (const event of events) expect(event.isReadable()).toBe(false);
-      }
-      const ticks = cpuTicks(server) - before;
-      console.log(`wineserver CPU while the Poll waited ${WAIT_MS} ms with unread bytes: ${ticks * 10} ms`);
+      const cpuMs = await wineserverCpuWhileWaiting(poll, server);
+      console.log(`wineserver CPU while the Poll waited ${WAIT_MS} ms with unread bytes: ${cpuMs} ms`);
       // Woken on every look at the bytes it took a CPU's worth (about 1,000 ms).
-      expect(ticks * 10).toBeLessThan(300);
+      expect(cpuMs).toBeLessThan(300);
 
       // Nothing was lost: reading on finds the rest, then WouldBlock.
       for (;;) {
@@ -99,6 +104,37 @@ describe('a socket with unread bytes after READABLE', () => {
         received += n;
       }
       expect(received).toBe(sent);
+    },
+    30_000,
+  );
+
+  it.runIf(wineserver !== undefined)(
+    "a listener with connections still waiting after ACCEPT costs the wineserver no CPU either (runs under Wine only: it reads the wineserver's /proc)",
+    async () => {
+      const server = wineserver as string;
+      const poll = track(new Poll());
+      const listener = track(TcpListener.bind('127.0.0.1:0'));
+      poll.registry().register(listener, 1, Interest.READABLE);
+      for (let i = 0; i < 3; i++) track(TcpStream.connect(listener.localAddr()));
+      await nextEvent(poll, (event) => event.token === 1 && event.isReadable());
+      // One accept: the others wait in the backlog, and no WouldBlock re-arms READABLE.
+      let accepted = listener.accept();
+      expect(accepted).not.toBe(WOULD_BLOCK);
+      if (accepted !== WOULD_BLOCK) track(accepted[0]);
+
+      const cpuMs = await wineserverCpuWhileWaiting(poll, server);
+      console.log(`wineserver CPU while the Poll waited ${WAIT_MS} ms with connections waiting: ${cpuMs} ms`);
+      expect(cpuMs).toBeLessThan(300);
+
+      // They are still there to accept.
+      let more = 0;
+      for (;;) {
+        accepted = listener.accept();
+        if (accepted === WOULD_BLOCK) break;
+        track(accepted[0]);
+        more++;
+      }
+      expect(more).toBe(2);
     },
     30_000,
   );
