@@ -11,7 +11,6 @@ import { OverlappedSender } from '../sys/windows/overlapped-send.js';
 import * as tcp from '../sys/windows/tcp.js';
 import { parseAddress, type AddressInput, type SocketAddress } from './address.js';
 import { SocketSource } from './socket-source.js';
-import type { ReadHint } from '../poll/io-source-state.js';
 
 export type ShutdownHow = tcp.ShutdownHow;
 
@@ -63,7 +62,7 @@ export class TcpStream extends SocketSource {
   /** Bytes read into `buffer` (0 at end of stream), or WOULD_BLOCK. */
   read(buffer: Uint8Array): number | WouldBlock {
     const checked = checkBuffer('buffer', buffer);
-    return this.#receive(checked, false, { length: checked.length, rearmWhenShort: false });
+    return this.#receive(checked, false, checked.length, false);
   }
 
   /**
@@ -73,7 +72,7 @@ export class TcpStream extends SocketSource {
    */
   readRearmingWhenShort(buffer: Uint8Array): number | WouldBlock {
     const checked = checkBuffer('buffer', buffer);
-    return this.#receive(checked, false, { length: checked.length, rearmWhenShort: true });
+    return this.#receive(checked, false, checked.length, true);
   }
 
   /** Like read() but leaves the bytes queued. */
@@ -86,7 +85,7 @@ export class TcpStream extends SocketSource {
     buffers.forEach((b, i) => checkBuffer(`buffers[${i}]`, b));
     const total = buffers.reduce((n, b) => n + b.length, 0);
     const scratch = Buffer.allocUnsafe(total);
-    const n = this.#receive(scratch, false, { length: total, rearmWhenShort: false });
+    const n = this.#receive(scratch, false, total, false);
     if (n === WOULD_BLOCK) return n;
     let offset = 0;
     for (const buffer of buffers) {
@@ -166,9 +165,9 @@ export class TcpStream extends SocketSource {
     return this.pendingError(this.#remote);
   }
 
-  #receive(buffer: Uint8Array, peek: boolean, read?: ReadHint): number | WouldBlock {
+  #receive(buffer: Uint8Array, peek: boolean, readLength = 0, rearmWhenShort = false): number | WouldBlock {
     // 0 means end of stream: an empty buffer could never tell it apart.
     if (buffer.length === 0) throw new InvalidArgumentError('the buffer to read into must not be empty');
-    return this.doIo((socket) => tcp.recv(socket, buffer, peek, this.#remote, (this.seenReadiness & RESET) === RESET), Interest.READABLE, read);
+    return this.doIo((socket) => tcp.recv(socket, buffer, peek, this.#remote, (this.seenReadiness & RESET) === RESET), Interest.READABLE, readLength, rearmWhenShort);
   }
 }

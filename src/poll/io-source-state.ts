@@ -7,12 +7,6 @@ import type { Token } from '../core/token.js';
 import { WOULD_BLOCK, type WouldBlock } from '../core/would-block.js';
 import type { SelectorRegistration } from './registered-source.js';
 
-/** A read's buffer size, and whether a read shorter than it re-arms READABLE (see doIo). */
-export interface ReadHint {
-  length: number;
-  rearmWhenShort: boolean;
-}
-
 export class IoSourceState implements SelectorRegistration {
   readonly #socket: bigint;
   #selector: Selector | undefined;
@@ -68,18 +62,18 @@ export class IoSourceState implements SelectorRegistration {
   /**
    * Runs a non-blocking operation; WouldBlock re-arms `direction` (default: the whole registered
    * interest, as mio does). Naming the blocked direction avoids waking a paused reader when
-   * only a write blocked. `read` describes a read into `length` bytes: a count from 1 to
-   * `length - 1` proves the source empty as surely as a WouldBlock would. With
+   * only a write blocked. For a read into `readLength` bytes, a count from 1 to
+   * `readLength - 1` proves the source empty as surely as a WouldBlock would. With
    * `rearmWhenShort` it re-arms the same way and saves the call that would only have said
    * WouldBlock (AFD polls are level-triggered, so bytes that came in between complete the
    * re-armed poll at once); without, it only tells the selector the socket was drained
    * (Selector.socketReadDrained).
    */
-  doIo<T>(operation: () => T | WouldBlock, direction?: Interest, read?: ReadHint): T | WouldBlock {
+  doIo<T>(operation: () => T | WouldBlock, direction?: Interest, readLength = 0, rearmWhenShort = false): T | WouldBlock {
     const result = operation();
     if (result === WOULD_BLOCK) this.#rearm(direction);
-    else if (read !== undefined && typeof result === 'number' && result > 0 && result < read.length) {
-      if (read.rearmWhenShort) this.#rearm(direction);
+    else if (typeof result === 'number' && result > 0 && result < readLength) {
+      if (rearmWhenShort) this.#rearm(direction);
       else if (this.#registration !== undefined && this.#selector?.closed === false) this.#selector.socketReadDrained(this.#registration);
     }
     return result;

@@ -4,7 +4,7 @@
 import { SocketClosedError } from '../core/errors.js';
 import type { Interest } from '../core/interest.js';
 import type { WouldBlock } from '../core/would-block.js';
-import { IoSourceState, type ReadHint } from './io-source-state.js';
+import { IoSourceState } from './io-source-state.js';
 import { RegisteredSource, type SelectorRegistration } from './registered-source.js';
 
 export abstract class PollableSocket extends RegisteredSource {
@@ -45,10 +45,10 @@ export abstract class PollableSocket extends RegisteredSource {
     return this.#state;
   }
 
-  /** Runs a non-blocking call; WouldBlock re-arms `direction`; `read`: see IoSourceState.doIo. */
-  protected doIo<T>(operation: (socket: bigint) => T | WouldBlock, direction?: Interest, read?: ReadHint): T | WouldBlock {
+  /** Runs a non-blocking call; WouldBlock re-arms `direction`; a short read: see IoSourceState.doIo. */
+  protected doIo<T>(operation: (socket: bigint) => T | WouldBlock, direction?: Interest, readLength?: number, rearmWhenShort?: boolean): T | WouldBlock {
     const socket = this.handle;
-    return this.#state.doIo(() => operation(socket), direction, read);
+    return this.#state.doIo(() => operation(socket), direction, readLength, rearmWhenShort);
   }
 
   /**

@@ -101,7 +101,7 @@ export class OverlappedSender {
     this.#spare?.free();
     this.#spare = undefined;
     if (operation === undefined) return;
-    if (operation.restart || operation.block.u32(STATUS) !== STATUS_PENDING) letGo(operation.block);
+    if (operation.restart || operation.block.u32(STATUS) !== STATUS_PENDING) largeSendBlocks.release(operation.block);
     else reap(operation.block);
   }
 
@@ -148,14 +148,8 @@ export class OverlappedSender {
 
   #recycle(block: NativeMemory): void {
     if (block.size <= KEPT_BLOCK && this.#spare === undefined) this.#spare = block;
-    else letGo(block);
+    else largeSendBlocks.release(block);
   }
-}
-
-/** A block no send uses any more: back to the shared blocks if it is one of theirs, else freed. */
-function letGo(block: NativeMemory): void {
-  if (block.size === largeSendBlocks.blockSize) largeSendBlocks.give(block);
-  else block.free();
 }
 
 // Blocks of sends still out when their socket closed. Wine keeps sending after the close (or
@@ -169,7 +163,7 @@ function reap(block: NativeMemory): void {
     for (const waiting of reaping) {
       if (waiting.u32(STATUS) === STATUS_PENDING) continue;
       reaping.delete(waiting);
-      letGo(waiting);
+      largeSendBlocks.release(waiting);
     }
     if (reaping.size === 0) {
       clearInterval(reaper);

@@ -31,8 +31,11 @@ export class SendBlocks {
     return this.#idle.pop() ?? new NativeMemory(this.blockSize);
   }
 
-  /** Takes back a block no send uses any more (its status has left STATUS_PENDING). */
-  give(block: NativeMemory): void {
+  /**
+   * A block no send uses any more (its status has left STATUS_PENDING): kept if it is one of
+   * these blocks and there is room, freed otherwise.
+   */
+  release(block: NativeMemory): void {
     if (block.size !== this.blockSize || this.#idle.length >= IDLE_BLOCKS_KEPT) block.free();
     else this.#idle.push(block);
   }

@@ -132,7 +132,7 @@ export class SockState {
     if (this.#deletePending) throw new InvalidStateError('ERR_SOCKET_DELETED', 'update of a deregistered socket');
     if (this.#status === 'pending') {
       // A poll already covers every wanted flag: leave it be.
-      if ((this.#polledEvents() & AFD_KNOWN_EVENTS & ~this.#pendingEvents) === 0) return;
+      if (!this.#needsPoll()) return;
       this.afd.cancel(this.#block);
       this.#status = 'cancelled';
       this.#pendingEvents = 0;
