@@ -54,17 +54,25 @@ async function untilQuiet(server: string): Promise<void> {
   }
 }
 
-/** The wineserver's CPU time (ms) while `poll` waits WAIT_MS; a READABLE event in that time is a failure. */
+/**
+ * The wineserver's CPU time (ms) while `poll` waits WAIT_MS, the lesser of two such waits: the
+ * wineserver also serves the other test runs of the same prefix (CI runs two Node versions on
+ * Wine 10.0), whose bursts a spin would not need to explain. A READABLE event is a failure.
+ */
 async function wineserverCpuWhileWaiting(poll: Poll, server: string): Promise<number> {
   await untilQuiet(server);
   const events = new Events(16);
-  const before = cpuTicks(server);
-  const started = performance.now();
-  while (performance.now() - started < WAIT_MS) {
-    await poll.pollAsync(events, { timeout: WAIT_MS - (performance.now() - started) });
-    for (const event of events) expect(event.isReadable()).toBe(false);
+  let least = Infinity;
+  for (let round = 0; round < 2; round++) {
+    const before = cpuTicks(server);
+    const started = performance.now();
+    while (performance.now() - started < WAIT_MS) {
+      await poll.pollAsync(events, { timeout: WAIT_MS - (performance.now() - started) });
+      for (const event of events) expect(event.isReadable()).toBe(false);
+    }
+    least = Math.min(least, (cpuTicks(server) - before) * 10);
   }
-  return (cpuTicks(server) - before) * 10;
+  return least;
 }
 
 const wineserver = findWineserver();
@@ -109,7 +117,7 @@ describe('a Poll waiting on a socket whose READABLE was not read to WouldBlock',
       const cpuMs = await wineserverCpuWhileWaiting(poll, server);
       console.log(`wineserver CPU while the Poll waited ${WAIT_MS} ms with unread bytes: ${cpuMs} ms`);
       // Woken on every look at the bytes it took a CPU's worth (about 1,000 ms).
-      expect(cpuMs).toBeLessThan(300);
+      expect(cpuMs).toBeLessThan(500);
 
       // Nothing was lost: reading on finds the rest, then WouldBlock.
       for (;;) {
@@ -138,7 +146,7 @@ describe('a Poll waiting on a socket whose READABLE was not read to WouldBlock',
 
       const cpuMs = await wineserverCpuWhileWaiting(poll, server);
       console.log(`wineserver CPU while the Poll waited ${WAIT_MS} ms with connections waiting: ${cpuMs} ms`);
-      expect(cpuMs).toBeLessThan(300);
+      expect(cpuMs).toBeLessThan(500);
 
       // They are still there to accept.
       let more = 0;
