@@ -111,10 +111,16 @@ export class SockState {
     return this.#needsPoll();
   }
 
-  /** A read came back shorter than its buffer: the read side may be polled again; true when a poll must be (re)issued. */
+  /**
+   * A read came back shorter than its buffer: the read side may be polled again; true when a
+   * poll must be (re)issued. RECEIVE comes back with DISCONNECT: alone, DISCONNECT is the poll
+   * that bytes arriving after the short read cannot complete (READ_SIDE). They bring a READABLE
+   * the owner did not ask for by a WouldBlock, which edge triggering allows (a spurious event).
+   */
   readDrained(): boolean {
     if (!this.#readSideHeld) return false;
     this.#readSideHeld = false;
+    if ((this.#userEvents & AFD_POLL_DISCONNECT) !== 0) this.#userEvents |= AFD_POLL_RECEIVE;
     return this.#needsPoll();
   }
 
