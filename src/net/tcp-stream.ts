@@ -59,7 +59,11 @@ export class TcpStream extends SocketSource {
     return new TcpStream(socket, sockets.adopt(socket));
   }
 
-  /** Bytes read into `buffer` (0 at end of stream), or WOULD_BLOCK. */
+  /**
+   * Bytes read into `buffer` (0 at end of stream), or WOULD_BLOCK. A read that leaves room in
+   * `buffer` drained the socket: bytes that come after it may bring a READABLE (a spurious
+   * event to a caller that reads on to WouldBlock, as mio allows).
+   */
   read(buffer: Uint8Array): number | WouldBlock {
     const checked = checkBuffer('buffer', buffer);
     return this.#receive(checked, false, checked.length, false);

@@ -181,7 +181,7 @@ describe('TcpStream', () => {
     }
   });
 
-  it('read() that leaves room re-arms nothing (mio\'s rule: read on to WouldBlock); nor does readRearmingWhenShort() that fills its buffer', async () => {
+  it('a read that fills its buffer re-arms nothing (mio\'s rule: read on to WouldBlock); one that leaves room polls the read side again, so later bytes bring READABLE as an edge of epoll does', async () => {
     const poll = track(new Poll());
     const { client, server } = await pair(poll);
     poll.registry().register(server, 3, Interest.READABLE);
@@ -193,13 +193,16 @@ describe('TcpStream', () => {
     expect(client.write(Buffer.from('short'))).toBe(5);
     await nextEvent(poll, (e) => e.token === 3 && e.isReadable());
     expect(server.read(Buffer.alloc(64))).toBe(5);
+    // A poll for the peer's FIN alone would spin Wine on these bytes (sock-state.ts, READ_SIDE).
     expect(client.write(Buffer.from('more'))).toBe(4);
-    await quiet();
-    const four = Buffer.alloc(4);
-    expect(server.readRearmingWhenShort(four)).toBe(4);
+    await nextEvent(poll, (e) => e.token === 3 && e.isReadable());
+    expect(server.read(Buffer.alloc(4))).toBe(4);
     expect(client.write(Buffer.from('again'))).toBe(5);
     await quiet();
-    expect(server.read(Buffer.alloc(64))).toBe(5);
+    expect(server.readRearmingWhenShort(Buffer.alloc(5))).toBe(5);
+    expect(client.write(Buffer.from('x'))).toBe(1);
+    await quiet();
+    expect(server.read(Buffer.alloc(64))).toBe(1);
   });
 
   it('setNoDelay and setKeepAlive apply', async () => {
