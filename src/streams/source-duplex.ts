@@ -41,7 +41,10 @@ export interface ByteChannel extends Source {
 
 export interface SourceDuplexOptions extends DuplexOptions {
   driver?: Driver;
-  /** Bytes per read; at least 64 KiB by default. */
+  /**
+   * Bytes per read. By default 64 KiB, into a buffer the thread's streams share (a stream holds
+   * no read buffer between reads); any other size gets a buffer of the stream's own.
+   */
   readChunkSize?: number;
   /** Reads per readiness event before yielding to other sources. */
   maxReadsPerEvent?: number;
@@ -63,6 +66,12 @@ function integerOption(name: string, value: unknown, min: number, max: number, f
   }
   return value;
 }
+
+/**
+ * The read buffer of this thread's streams at the default size. Safe to share: a read is copied
+ * out of it or takes it along before the next read, and reads never run inside one another.
+ */
+let sharedReadBuffer: Buffer | undefined;
 
 interface PendingWrite {
   data: Uint8Array;
@@ -100,6 +109,7 @@ export class SourceDuplex extends Duplex {
   #pendingWrite: PendingWrite | undefined;
   #pendingFinal: ((error?: Error | null) => void) | undefined;
   #refd = true;
+  /** A buffer of the stream's own, for a readChunkSize other than the shared default. */
   #readBuffer: Buffer | undefined;
   readonly #chunkSize: number;
   readonly #readsPerEvent: number;
@@ -342,7 +352,7 @@ export class SourceDuplex extends Duplex {
         const channel = this.#channel;
         if (channel === undefined || !this.#wantRead) return;
         const user = this.userReads;
-        const buffer = user !== undefined ? user.buffer() : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
+        const buffer = user !== undefined ? user.buffer() : this.#chunkSize === DEFAULT_CHUNK ? (sharedReadBuffer ??= Buffer.allocUnsafe(DEFAULT_CHUNK)) : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
         const rearmWhenShort = this.#shortReadEnds && channel.shortReadRearms === true;
         const n = channel.read(buffer, rearmWhenShort);
         // WouldBlock re-armed READABLE: the next event resumes us.
@@ -381,7 +391,8 @@ export class SourceDuplex extends Duplex {
         if (n > buffer.length / 2) {
           // Mostly full: hand the buffer over rather than copy it.
           chunk = Buffer.from(buffer.buffer, buffer.byteOffset, n);
-          this.#readBuffer = undefined;
+          if (buffer === sharedReadBuffer) sharedReadBuffer = undefined;
+          else this.#readBuffer = undefined;
         } else {
           chunk = Buffer.from(buffer.subarray(0, n));
         }

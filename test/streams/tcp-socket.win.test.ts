@@ -99,6 +99,23 @@ describe('TcpSocket', () => {
     expect(peerWritten).toBeGreaterThan(writtenBefore);
   }, 60_000);
 
+  it('an idle stream holds no read buffer: 200 sockets that each read a few bytes keep under 4 MiB of ArrayBuffers (a 64 KiB buffer each would be 12.5 MiB)', async () => {
+    const count = 200;
+    const { port } = await nodeServer((socket) => {
+      closers.push(() => socket.destroy());
+      socket.write('hello');
+    });
+    const before = process.memoryUsage().arrayBuffers;
+    const received = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const socket = await connected(port);
+        return new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      }),
+    );
+    expect(received).toEqual(Array.from({ length: count }, () => 'hello'));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
+  }, 60_000);
+
   it('request/response traffic: after a read on found nothing, a short read ends the turn (no WouldBlock read per message, one every few to re-learn)', async () => {
     const { port } = await nodeServer((peer) => peer.pipe(peer));
     const socket = await connected(port);
