@@ -6,8 +6,9 @@
 //   (c) node:net, with the same stream code as (b);
 //   (d) the C AFD loop (bench/c/afd-loop.c): the selector of (a) in C, in a process of its own
 //       started between the rounds, when scripts/bench.mjs built it; the physical limit.
-// Each variant runs in two rounds (rotated order); round trips per second over both rounds,
-// and latency percentiles over all round trips.
+// Each variant runs in four short rounds (rotated order), so a drift of the machine's speed
+// during the run falls on every variant alike; round trips per second over all rounds, and
+// latency percentiles over all round trips.
 // Two diagnostic variants locate the cost between (a) and (b), outside the comparison: the loop
 // of (a) awaiting pollAsync() instead of blocking in poll(), and raw TcpStream handlers on the
 // streams' Driver (its background wait) without any Duplex on top.
@@ -20,8 +21,8 @@ import { comparison, MIO_NET, NODE_NET, rotated } from './lib/side-by-side.js';
 const INITIAL_WARMUP_MS = 2_000;
 const WARMUP_MS = 500;
 /** MIO_BENCH_PING_PONG_MS shortens (or lengthens) the measured part of each round. */
-const MEASURE_MS = positiveInteger(process.env['MIO_BENCH_PING_PONG_MS'], 4_000);
-const ROUNDS = 2;
+const MEASURE_MS = positiveInteger(process.env['MIO_BENCH_PING_PONG_MS'], 2_000);
+const ROUNDS = 4;
 
 function positiveInteger(text: string | undefined, fallback: number): number {
   const value = Number(text);
