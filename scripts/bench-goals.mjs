@@ -75,8 +75,8 @@ const GOALS = [
       const uncapped = ratio(r, 'tcp-bulk', 'throughput', 'mio-ts TcpSocket, reads to WouldBlock');
       if (uncapped === undefined) return 'the per-turn read cap (32 reads, 2 MiB): this run has no figure without it';
       return (
-        `the per-turn read cap that keeps parallel links fair (32 reads, 2 MiB, then setImmediate): the same stream reading on to WouldBlock makes ${fixed(uncapped)}x node:net in this run. ` +
-        'The calls are the same either way; with the cap each recv and send costs more, the reader coming back to a full socket whose sender waits. Without it the relay fairness harness went unfair once in 6 runs (docs/architecture.md, the way of a byte)'
+        `the read size and the per-turn read cap, both kept for fairness between parallel links. The cap (32 reads, 2 MiB, then setImmediate): the same stream reading on to WouldBlock makes ${fixed(uncapped)}x node:net in this run; without the cap the relay fairness harness went unfair once in 6 runs. ` +
+        'The size: a stream reads 64 KiB per recv where the raw loop reads 256 KiB, four times the calls; 256 KiB reads into the thread\'s shared buffer made 1.05-1.08x node:net in 1 GiB transfers (Wine 10.0 pinned, 2026-12-06) and split the relay test\'s links into lanes on Wine 8.0 under load (slowest at 0.54 of the mean). docs/architecture.md, the way of a byte'
       );
     },
   },
@@ -103,7 +103,7 @@ const GOALS = [
     goal: 1.0,
     value: (r) => ratio(r, 'relay-throughput', 'throughput', 'mio-ts relay (Relay, tcp-listen -> tcp)'),
     obstacle: () =>
-      "the cost of each recv and send, not traced further. The relay's sends were four times dearer than its recvs while each 64 KiB send allocated, zeroed and freed a native block of its own; since sends share their blocks (an A/B on Wine 10.0: 132 against 110 MiB/s, node:net's relay about 200 in both), a CPU profile of this benchmark puts the relay's recv and WSASend calls at about the same share of the main thread (22% and 21%), and JavaScript under 2% (docs/architecture.md, \"A block per large send\"). Not the AFD poll pending on a sending socket (measured without effect)",
+      "not traced in this run. The relay was held at 0.57-0.69x by the wineserver, which spun on bytes that came after a short read while the poll asked for DISCONNECT alone; with RECEIVE polled beside it the pinned runs of 2026-12-06 measured 1.10-1.30x on both Wines (docs/architecture.md, Wine: \"a poll that data cannot complete\"). Before that, each 64 KiB send allocated, zeroed and freed a native block of its own (\"A block per large send\")",
   },
   {
     measure: 'per-event cost, 10,000 / 10 idle registered sockets',
