@@ -76,6 +76,24 @@ async function wineserverCpuWhileWaiting(poll: Poll, server: string, readableAll
   return least;
 }
 
+/** A client and the stream its listener accepted through `poll`; the listener is left deregistered. */
+async function connectedPair(poll: Poll): Promise<{ client: TcpStream; receiver: TcpStream }> {
+  const listener = track(TcpListener.bind('127.0.0.1:0'));
+  const client = track(TcpStream.connect(listener.localAddr()));
+  let accepted: TcpStream | undefined;
+  poll.registry().register(listener, 1, Interest.READABLE);
+  await drive(
+    poll,
+    () => {
+      const next = listener.accept();
+      if (next !== WOULD_BLOCK) accepted = track(next[0]);
+    },
+    () => accepted !== undefined,
+  );
+  poll.registry().deregister(listener);
+  return { client, receiver: accepted as TcpStream };
+}
+
 const wineserver = findWineserver();
 const WAIT_MS = 1_000;
 const CHUNK = 64 * 1024;
@@ -86,20 +104,7 @@ describe('a Poll waiting on a socket whose READABLE was not read to WouldBlock',
     async () => {
       const server = wineserver as string;
       const poll = track(new Poll());
-      const listener = track(TcpListener.bind('127.0.0.1:0'));
-      const client = track(TcpStream.connect(listener.localAddr()));
-      let accepted: TcpStream | undefined;
-      poll.registry().register(listener, 1, Interest.READABLE);
-      await drive(
-        poll,
-        () => {
-          const next = listener.accept();
-          if (next !== WOULD_BLOCK) accepted = track(next[0]);
-        },
-        () => accepted !== undefined,
-      );
-      const receiver = accepted as TcpStream;
-      poll.registry().deregister(listener);
+      const { client, receiver } = await connectedPair(poll);
       const total = 8 * CHUNK;
       const data = Buffer.alloc(total, 0x61);
       let sent = 0;
@@ -136,20 +141,7 @@ describe('a Poll waiting on a socket whose READABLE was not read to WouldBlock',
     async () => {
       const server = wineserver as string;
       const poll = track(new Poll());
-      const listener = track(TcpListener.bind('127.0.0.1:0'));
-      const client = track(TcpStream.connect(listener.localAddr()));
-      poll.registry().register(listener, 1, Interest.READABLE);
-      let accepted: TcpStream | undefined;
-      await drive(
-        poll,
-        () => {
-          const next = listener.accept();
-          if (next !== WOULD_BLOCK) accepted = track(next[0]);
-        },
-        () => accepted !== undefined,
-      );
-      const receiver = accepted as TcpStream;
-      poll.registry().deregister(listener);
+      const { client, receiver } = await connectedPair(poll);
       poll.registry().register(receiver, 2, Interest.READABLE);
       const first = Buffer.alloc(1_000, 0x61);
       expect(client.write(first)).toBe(first.length);
