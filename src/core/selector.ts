@@ -61,7 +61,9 @@ export interface Selector {
   rearmSocket(registration: SocketRegistration, interest: Interest): void;
   /**
    * A read came back shorter than its buffer without WouldBlock: the socket was drained, and
-   * what is still watched on its read side (a peer's close) may be polled for again.
+   * what is still watched on its read side (a peer's close) may be polled for again. Bytes that
+   * come after it may then report READABLE (the Windows selector polls for them too: README.md,
+   * Wine quirks), a spurious event to a reader that reads on to WouldBlock.
    */
   socketReadDrained(registration: SocketRegistration): void;
   /**
