@@ -352,7 +352,7 @@ export class SourceDuplex extends Duplex {
         const channel = this.#channel;
         if (channel === undefined || !this.#wantRead) return;
         const user = this.userReads;
-        const buffer = user !== undefined ? user.buffer() : this.#chunkSize === DEFAULT_CHUNK ? (sharedReadBuffer ??= Buffer.allocUnsafe(DEFAULT_CHUNK)) : (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
+        const buffer = user !== undefined ? user.buffer() : this.#ownReadBuffer();
         const rearmWhenShort = this.#shortReadEnds && channel.shortReadRearms === true;
         const n = channel.read(buffer, rearmWhenShort);
         // WouldBlock re-armed READABLE: the next event resumes us.
@@ -391,8 +391,7 @@ export class SourceDuplex extends Duplex {
         if (n > buffer.length / 2) {
           // Mostly full: hand the buffer over rather than copy it.
           chunk = Buffer.from(buffer.buffer, buffer.byteOffset, n);
-          if (buffer === sharedReadBuffer) sharedReadBuffer = undefined;
-          else this.#readBuffer = undefined;
+          this.#handedOver(buffer);
         } else {
           chunk = Buffer.from(buffer.subarray(0, n));
         }
@@ -411,6 +410,18 @@ export class SourceDuplex extends Duplex {
       this.#reading = false;
       this.#updateRetain();
     }
+  }
+
+  /** Where the next read goes when the user gives no memory: the thread's buffer at the default size. */
+  #ownReadBuffer(): Buffer {
+    if (this.#chunkSize === DEFAULT_CHUNK) return (sharedReadBuffer ??= Buffer.allocUnsafe(DEFAULT_CHUNK));
+    return (this.#readBuffer ??= Buffer.allocUnsafe(this.#chunkSize));
+  }
+
+  /** `buffer` went to the consumer with its bytes: the next read needs a new one. */
+  #handedOver(buffer: Uint8Array): void {
+    if (buffer === sharedReadBuffer) sharedReadBuffer = undefined;
+    else this.#readBuffer = undefined;
   }
 
   /** Writes the pending write on: true once it is all written and its callback called. */

@@ -94,6 +94,13 @@ async function connectedPair(poll: Poll): Promise<{ client: TcpStream; receiver:
   return { client, receiver: accepted as TcpStream };
 }
 
+/** Reads `stream` into `buffer` until WouldBlock; the bytes read. */
+function readToWouldBlock(stream: TcpStream, buffer: Buffer): number {
+  let received = 0;
+  for (let n = stream.read(buffer); n !== WOULD_BLOCK; n = stream.read(buffer)) received += n;
+  return received;
+}
+
 const wineserver = findWineserver();
 const WAIT_MS = 1_000;
 const CHUNK = 64 * 1024;
@@ -126,11 +133,7 @@ describe('a Poll waiting on a socket whose READABLE was not read to WouldBlock',
       expect(cpuMs).toBeLessThan(500);
 
       // Nothing was lost: reading on finds the rest, then WouldBlock.
-      for (;;) {
-        const n = receiver.read(buffer);
-        if (n === WOULD_BLOCK) break;
-        received += n;
-      }
+      received += readToWouldBlock(receiver, buffer);
       expect(received).toBe(sent);
     },
     30_000,
@@ -157,13 +160,7 @@ describe('a Poll waiting on a socket whose READABLE was not read to WouldBlock',
       console.log(`wineserver CPU while the Poll waited ${WAIT_MS} ms with bytes that came after a short read: ${cpuMs} ms`);
       expect(cpuMs).toBeLessThan(500);
 
-      let received = 0;
-      for (;;) {
-        const n = receiver.read(buffer);
-        if (n === WOULD_BLOCK) break;
-        received += n;
-      }
-      expect(received).toBe(more.length);
+      expect(readToWouldBlock(receiver, buffer)).toBe(more.length);
     },
     30_000,
   );

@@ -81,11 +81,11 @@ export class SocketPolls {
   rearm(state: SockState, interest: Interest): void {
     if (state.addInterest(afdFlagsForInterest(interest))) this.#queue(state);
   }
+
   /** A read came back short: the read side is polled again (sock-state.ts, READ_SIDE). */
   readDrained(state: SockState): void {
     if (state.readDrained()) this.#queue(state);
   }
-
 
   deregister(state: SockState): void {
     state.markDelete();
