@@ -14,7 +14,7 @@ import * as mioNet from '../src/adapters/net.js';
 import { round, runBenchmark, tick, type BenchmarkContext } from './lib/harness.js';
 import { comparison } from './lib/side-by-side.js';
 
-const CONNECTIONS = positiveInteger(process.env['MIO_BENCH_HTTP_CONNECTIONS'], 16);
+const CONNECTIONS = positiveInteger(process.env['MIO_BENCH_HTTP_CONNECTIONS'], 50);
 const DURATION_MS = positiveInteger(process.env['MIO_BENCH_HTTP_MS'], 5_000);
 /** Once per target before the rounds: the servers reach their pace only after several seconds. */
 const INITIAL_WARMUP_MS = 5_000;
