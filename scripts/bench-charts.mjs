@@ -12,9 +12,10 @@
 //   node scripts/bench-charts.mjs --table    also print the side-by-side table (Markdown)
 //
 // scripts/bench.mjs calls renderCharts() after every run.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goalRows, targetText } from './bench-goals.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODES = ['unpinned', 'pinned'];
@@ -487,6 +488,77 @@ export function markdownTable(results) {
 // --- Entry points ------------------------------------------------------------------------------
 
 /** Writes every chart `results` has data for into `outDir`; returns the files written. */
+// --- Issue 13's goals, one chart per runtime ------------------------------------------------------
+
+/** The benchmarks whose pinned figures answer the goals (for the caption). */
+const GOAL_BENCHMARKS = ['tcp-ping-pong', 'tcp-bulk', 'http-rps', 'accept-rate', 'pipe-throughput', 'relay-throughput', 'selector-idle-sockets', 'event-loop-delay'];
+/** A bar at this share of its goal or beyond is drawn full length (the figure is still written). */
+const GOAL_SHARE_MAX = 2;
+const GOAL_COLORS = { met: '#238b45', unmet: '#d94701', none: '#bbbbbb' };
+
+/** How far a figure is toward its goal: 1 is the goal, above 1 is met (`≤` goals are inverted). */
+function goalShare(row) {
+  if (row.value === undefined) return undefined;
+  if (!row.atMost) return row.value / row.goal;
+  return row.value === 0 ? GOAL_SHARE_MAX : row.goal / row.value;
+}
+
+/** Issue 13's goals of one runtime: each pinned figure as a share of its target, met or not. */
+export function goalsChart(results, runtimeId) {
+  const rows = goalRows(results);
+  const parts = [];
+  let y = 28;
+  const title = `Issue 13's performance goals, ${runtimeId}, pinned`;
+  parts.push(`<text x="${LEFT}" y="${y}" font-size="18" font-weight="700">${esc(title)}</text>`);
+  y += 22;
+  const subtitle =
+    'Each bar is the pinned figure as a share of its goal: the dashed line is the goal, a bar past it is met. For a goal of the form ≤ (per-event cost, memory, delay) the share is the goal over the figure. Bars stop at ×2; the figure is written beside each.';
+  for (const line of wrap(subtitle, CONTENT_WIDTH, 12)) {
+    parts.push(`<text x="${LEFT}" y="${y - 2}" font-size="12" fill="#555">${esc(line)}</text>`);
+    y += 16;
+  }
+  y += 10;
+  const goalX = BAR_X + BAR_MAX / GOAL_SHARE_MAX;
+  const top = y;
+  for (const row of rows) {
+    const lines = wrap(row.measure, LABEL_WIDTH - 10, LABEL_SIZE);
+    const height = Math.max(BAR_HEIGHT, lines.length * LINE_HEIGHT);
+    const firstBaseline = y + (height - lines.length * LINE_HEIGHT) / 2 + LINE_HEIGHT - 4;
+    lines.forEach((line, index) => parts.push(`<text x="${LEFT}" y="${(firstBaseline + index * LINE_HEIGHT).toFixed(1)}" font-size="${LABEL_SIZE}">${esc(line)}</text>`));
+    const share = goalShare(row);
+    const width = share === undefined ? 0 : Math.max(1, (Math.min(share, GOAL_SHARE_MAX) / GOAL_SHARE_MAX) * BAR_MAX);
+    const barY = y + (height - BAR_HEIGHT) / 2;
+    const color = row.value === undefined ? GOAL_COLORS.none : row.met ? GOAL_COLORS.met : GOAL_COLORS.unmet;
+    const figure = row.value === undefined ? 'not measured' : row.value.toFixed(row.digits);
+    const verdict = row.value === undefined ? '' : row.met ? 'met' : 'not met';
+    parts.push(`<rect x="${BAR_X}" y="${barY.toFixed(1)}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${color}"><title>${esc(`${row.measure}: ${figure} (goal ${targetText(row)})`)}</title></rect>`);
+    const textX = Math.max(BAR_X + width, goalX) + 6;
+    parts.push(`<text x="${textX.toFixed(1)}" y="${(barY + BAR_HEIGHT - 3).toFixed(1)}" font-size="11.5">${esc(figure)} <tspan fill="#555">${esc(`goal ${targetText(row)}`)}</tspan> <tspan fill="${color}" font-weight="600">${esc(verdict)}</tspan></text>`);
+    y += height + BAR_GAP + 10;
+  }
+  // The goal line, drawn last so that it stays visible across the bars.
+  parts.push(`<line x1="${goalX.toFixed(1)}" y1="${top - 4}" x2="${goalX.toFixed(1)}" y2="${y - 8}" stroke="#333" stroke-dasharray="4 3"/>`);
+  parts.push(`<text x="${(goalX + 4).toFixed(1)}" y="${y + 2}" font-size="11" fill="#333">the goal</text>`);
+  y += 14;
+  parts.push(`<line x1="${LEFT}" y1="${y}" x2="${WIDTH - LEFT}" y2="${y}" stroke="#ccc"/>`);
+  y += 16;
+  const entries = GOAL_BENCHMARKS.map((name) => results.benchmarks?.[name]).filter(Boolean);
+  const command = `npm run bench -- --pin=on${runtimeId === 'wine10-node22' ? '' : ` --runtime=${runtimeId}`}`;
+  for (const line of captionLines(entries, ['pinned'], command).flatMap((text) => wrap(text, CONTENT_WIDTH, 11))) {
+    parts.push(`<text x="${LEFT}" y="${y}" font-size="11" fill="#555">${esc(line)}</text>`);
+    y += 15;
+  }
+  return svgDocument(title, parts.join('\n'), y + 6);
+}
+
+/** Writes docs/bench-goals-<runtime>.svg; returns its path from the repository's root. */
+export function renderGoalsChart(results, runtimeId, outDir = join(root, 'docs')) {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, `bench-goals-${runtimeId}.svg`);
+  writeFileSync(path, goalsChart(results, runtimeId));
+  return relative(root, path);
+}
+
 export function renderCharts(results, outDir = join(root, 'docs')) {
   mkdirSync(outDir, { recursive: true });
   const written = [];
@@ -512,5 +584,8 @@ export function renderCharts(results, outDir = join(root, 'docs')) {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const results = JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8'));
   for (const file of renderCharts(results)) process.stderr.write(`[bench-charts] ${file}\n`);
+  process.stderr.write(`[bench-charts] ${renderGoalsChart(results, 'wine10-node22')}\n`);
+  const wine8 = join(root, 'bench', 'results-wine8-node22.json');
+  if (existsSync(wine8)) process.stderr.write(`[bench-charts] ${renderGoalsChart(JSON.parse(readFileSync(wine8, 'utf8')), 'wine8-node22')}\n`);
   if (process.argv.includes('--table')) process.stdout.write(`${markdownTable(results)}\n`);
 }

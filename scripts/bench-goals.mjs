@@ -123,19 +123,33 @@ const GOALS = [
   { measure: 'event-loop delay p99 while a pollAsync() waits (ms)', goal: 5, atMost: true, value: (r) => pinned(r, 'event-loop-delay')?.idlePollAsync?.p99 },
 ];
 
+/**
+ * Each goal against its pinned figure: { measure, goal, atMost, digits, value (undefined when not
+ * measured), met, obstacle ('' when met or not explained) }. The table and the chart both read it.
+ */
+export function goalRows(results) {
+  return GOALS.map((goal) => {
+    const figure = goal.value(results);
+    const value = typeof figure === 'number' ? figure : undefined;
+    const met = value !== undefined && (goal.atMost ? value <= goal.goal : value >= goal.goal);
+    const obstacle = value === undefined || met || goal.obstacle === undefined ? '' : goal.obstacle(results);
+    return { measure: goal.measure, goal: goal.goal, atMost: goal.atMost === true, digits: goal.digits ?? 2, value, met, obstacle };
+  });
+}
+
+/** The goal as written in the issue: `≥ 0.9`, `≤ 2048`. */
+export function targetText(row) {
+  return `${row.atMost ? '≤' : '≥'} ${row.goal}`;
+}
+
 export function goalsTable(results) {
   const rows = ['| Goal (issue 13) | Target | Pinned figure | Met | What stands in the way |', '| --- | ---: | ---: | --- | --- |'];
-  for (const goal of GOALS) {
-    const value = goal.value(results);
-    const digits = goal.digits ?? 2;
-    const target = `${goal.atMost ? '≤' : '≥'} ${goal.goal}`;
-    if (typeof value !== 'number') {
-      rows.push(`| ${goal.measure} | ${target} | - | not measured | |`);
+  for (const row of goalRows(results)) {
+    if (row.value === undefined) {
+      rows.push(`| ${row.measure} | ${targetText(row)} | - | not measured | |`);
       continue;
     }
-    const met = goal.atMost ? value <= goal.goal : value >= goal.goal;
-    const obstacle = met || goal.obstacle === undefined ? '' : goal.obstacle(results);
-    rows.push(`| ${goal.measure} | ${target} | ${fixed(value, digits)} | ${met ? 'yes' : '**no**'} | ${obstacle} |`);
+    rows.push(`| ${row.measure} | ${targetText(row)} | ${fixed(row.value, row.digits)} | ${row.met ? 'yes' : '**no**'} | ${row.obstacle} |`);
   }
   return rows.join('\n');
 }

@@ -26,12 +26,13 @@
 // (MIO_BENCH_AFD_LOOP_DLL) runs the loop inside node.exe, on its main thread.
 // The default runtime's figures go to bench/results.json, another runtime's to
 // bench/results-<runtime>.json. Afterwards the charts (docs/bench-*.svg) are rendered from
-// bench/results.json.
+// bench/results.json, and the chart of issue 13's goals from the run's own results file
+// (docs/bench-goals-<runtime>.svg).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
-import { renderCharts } from './bench-charts.mjs';
+import { renderCharts, renderGoalsChart } from './bench-charts.mjs';
 import { updateReadme } from './bench-readme.mjs';
 import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
 import { countTraceWindows, perRoundTrip } from './server-trace.mjs';
@@ -402,6 +403,8 @@ log(`results merged into ${RESULTS}${failures > 0 ? ` (${failures} run(s) failed
 try {
   // The charts show the default runtime's figures.
   if (RESULTS.endsWith('results.json')) for (const file of renderCharts(results)) log(`chart ${file}`);
+  // Issue 13's goals: a chart per runtime.
+  log(`chart ${renderGoalsChart(results, runtime?.id ?? defaultRuntimeId)}`);
   if (updateReadme(RESULTS, runtime?.id ?? defaultRuntimeId)) log('README.md: the side-by-side table regenerated');
 } catch (error) {
   log(`rendering the charts failed: ${error instanceof Error ? error.message : String(error)}`);
