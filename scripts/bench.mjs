@@ -33,6 +33,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { renderCharts, renderGoalsChart } from './bench-charts.mjs';
+import { goalRows, targetText } from './bench-goals.mjs';
 import { updateReadme } from './bench-readme.mjs';
 import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
 import { countTraceWindows, perRoundTrip } from './server-trace.mjs';
@@ -403,7 +404,12 @@ log(`results merged into ${RESULTS}${failures > 0 ? ` (${failures} run(s) failed
 try {
   // The charts show the default runtime's figures.
   if (RESULTS.endsWith('results.json')) for (const file of renderCharts(results)) log(`chart ${file}`);
-  // Issue 13's goals: a chart per runtime.
+  // Issue 13's goals: printed, and a chart per runtime.
+  log(`issue 13's goals, ${runtime?.id ?? defaultRuntimeId}, pinned figures of ${RESULTS}:`);
+  for (const row of goalRows(results)) {
+    const figure = row.value === undefined ? 'not measured' : row.value.toFixed(row.digits);
+    log(`  ${row.measure}: ${figure} (goal ${targetText(row)})${row.value === undefined ? '' : row.met ? ' met' : ' NOT met'}`);
+  }
   log(`chart ${renderGoalsChart(results, runtime?.id ?? defaultRuntimeId)}`);
   if (updateReadme(RESULTS, runtime?.id ?? defaultRuntimeId)) log('README.md: the side-by-side table regenerated');
 } catch (error) {
