@@ -127,6 +127,10 @@ export class UdpSocket extends SocketSource {
     udp.setMulticastLoopV6(this.handle, on);
   }
 
+  multicastLoopV6(): boolean {
+    return udp.multicastLoopV6(this.handle);
+  }
+
   setMulticastHopsV6(hops: number): void {
     checkByte('hops', hops);
     udp.setMulticastHopsV6(this.handle, hops);

@@ -22,8 +22,11 @@ import {
   SOL_SOCKET,
   SO_BROADCAST,
   WSAECONNRESET,
+  WSAEINVAL,
   WSAEMSGSIZE,
+  WSAENOTCONN,
   WSAEWOULDBLOCK,
+  win32Error,
   ws2_32,
 } from './ffi/index.js';
 import { addressed, bindSocket, encodeEndpoint, socketError, type Endpoint } from './net.js';
@@ -59,7 +62,22 @@ export function send(socket: bigint, data: Uint8Array, peer: Endpoint | undefine
   try {
     return ws2_32.send(socket, data, data.length, 0);
   } catch (error) {
+    // No default peer: Windows and Wine 10 say WSAENOTCONN, Wine 8 says WSAEINVAL (README.md,
+    // Wine quirks). Asked only on that failure, so a send costs nothing more.
+    if (error instanceof SystemError && error.osCode === WSAEINVAL && !hasPeer(socket)) {
+      throw win32Error('send', WSAENOTCONN, 'the UDP socket has no default peer: connect() it, or use sendTo()');
+    }
     throw addressed(error, peer);
+  }
+}
+
+/** Whether the socket has a default peer (getpeername succeeds). */
+function hasPeer(socket: bigint): boolean {
+  try {
+    ws2_32.getPeerName(socket);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -110,6 +128,10 @@ export function multicastTtlV4(socket: bigint): number {
 
 export function setMulticastLoopV6(socket: bigint, on: boolean): void {
   ws2_32.setSockOptInt(socket, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, on ? 1 : 0);
+}
+
+export function multicastLoopV6(socket: bigint): boolean {
+  return ws2_32.getSockOptInt(socket, IPPROTO_IPV6, IPV6_MULTICAST_LOOP) !== 0;
 }
 
 export function setMulticastHopsV6(socket: bigint, hops: number): void {
