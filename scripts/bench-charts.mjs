@@ -7,15 +7,20 @@
 //                           every ratio to the C AFD loop (the physical limit)
 //   docs/bench-selector.svg the selector figures (round trip against idle sockets, waker
 //                           latency, events per second, event-loop delay)
+//   docs/bench-goals-<runtime>.svg
+//                           issue 13's goals, each pinned figure as a share of its target, one
+//                           chart per runtime (from bench/results.json or results-<runtime>.json)
 //
-//   node scripts/bench-charts.mjs            render from bench/results.json
+//   node scripts/bench-charts.mjs            render the above from bench/results.json, and the
+//                                            goals of every results file
 //   node scripts/bench-charts.mjs --table    also print the side-by-side table (Markdown)
 //
-// scripts/bench.mjs calls renderCharts() after every run.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// scripts/bench.mjs calls renderCharts() and renderGoalsChart() after every run.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { goalRows, targetText } from './bench-goals.mjs';
+import { figureText, goalRows, targetText, verdictText } from './bench-goals.mjs';
+import { defaultRuntimeId } from './runtimes.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODES = ['unpinned', 'pinned'];
@@ -224,9 +229,8 @@ function svgDocument(title, body, height) {
   ].join('\n');
 }
 
-/** A whole chart: the title, a legend, the panels stacked, the caption below. */
-function chart({ title, subtitle, panels, modes, kinds, caption, pinLabel }) {
-  const parts = [];
+/** Draws a chart's title and subtitle (wrapped) into `parts`; returns the y below them. */
+function heading(parts, title, subtitle) {
   let y = 28;
   for (const line of wrap(title, CONTENT_WIDTH, 18, true)) {
     parts.push(`<text x="${LEFT}" y="${y}" font-size="18" font-weight="700">${esc(line)}</text>`);
@@ -238,7 +242,13 @@ function chart({ title, subtitle, panels, modes, kinds, caption, pinLabel }) {
       y += 16;
     }
   }
-  y += 2;
+  return y + 2;
+}
+
+/** A whole chart: the title, a legend, the panels stacked, the caption below. */
+function chart({ title, subtitle, panels, modes, kinds, caption, pinLabel }) {
+  const parts = [];
+  let y = heading(parts, title, subtitle);
   const key = legend(modes, kinds, y, pinLabel);
   parts.push(key.svg);
   y += 4 + key.lines * 20;
@@ -485,13 +495,8 @@ export function markdownTable(results) {
   return lines.join('\n');
 }
 
-// --- Entry points ------------------------------------------------------------------------------
-
-/** Writes every chart `results` has data for into `outDir`; returns the files written. */
 // --- Issue 13's goals, one chart per runtime ------------------------------------------------------
 
-/** The benchmarks whose pinned figures answer the goals (for the caption). */
-const GOAL_BENCHMARKS = ['tcp-ping-pong', 'tcp-bulk', 'http-rps', 'accept-rate', 'pipe-throughput', 'relay-throughput', 'selector-idle-sockets', 'event-loop-delay'];
 /** A bar at this share of its goal or beyond is drawn full length (the figure is still written). */
 const GOAL_SHARE_MAX = 2;
 const GOAL_COLORS = { met: '#238b45', unmet: '#d94701', none: '#bbbbbb' };
@@ -507,16 +512,10 @@ function goalShare(row) {
 export function goalsChart(results, runtimeId) {
   const rows = goalRows(results);
   const parts = [];
-  let y = 28;
   const title = `Issue 13's performance goals, ${runtimeId}, pinned`;
-  parts.push(`<text x="${LEFT}" y="${y}" font-size="18" font-weight="700">${esc(title)}</text>`);
-  y += 22;
   const subtitle =
     'Each bar is the pinned figure as a share of its goal: the dashed line is the goal, a bar past it is met. For a goal of the form ≤ (per-event cost, memory, delay) the share is the goal over the figure. Bars stop at ×2; the figure is written beside each.';
-  for (const line of wrap(subtitle, CONTENT_WIDTH, 12)) {
-    parts.push(`<text x="${LEFT}" y="${y - 2}" font-size="12" fill="#555">${esc(line)}</text>`);
-    y += 16;
-  }
+  let y = heading(parts, title, subtitle);
   y += 10;
   const goalX = BAR_X + BAR_MAX / GOAL_SHARE_MAX;
   const top = y;
@@ -529,8 +528,8 @@ export function goalsChart(results, runtimeId) {
     const width = share === undefined ? 0 : Math.max(1, (Math.min(share, GOAL_SHARE_MAX) / GOAL_SHARE_MAX) * BAR_MAX);
     const barY = y + (height - BAR_HEIGHT) / 2;
     const color = row.value === undefined ? GOAL_COLORS.none : row.met ? GOAL_COLORS.met : GOAL_COLORS.unmet;
-    const figure = row.value === undefined ? 'not measured' : row.value.toFixed(row.digits);
-    const verdict = row.value === undefined ? '' : row.met ? 'met' : 'not met';
+    const figure = figureText(row);
+    const verdict = verdictText(row);
     parts.push(`<rect x="${BAR_X}" y="${barY.toFixed(1)}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${color}"><title>${esc(`${row.measure}: ${figure} (goal ${targetText(row)})`)}</title></rect>`);
     const textX = Math.max(BAR_X + width, goalX) + 6;
     parts.push(`<text x="${textX.toFixed(1)}" y="${(barY + BAR_HEIGHT - 3).toFixed(1)}" font-size="11.5">${esc(figure)} <tspan fill="#555">${esc(`goal ${targetText(row)}`)}</tspan> <tspan fill="${color}" font-weight="600">${esc(verdict)}</tspan></text>`);
@@ -542,8 +541,8 @@ export function goalsChart(results, runtimeId) {
   y += 14;
   parts.push(`<line x1="${LEFT}" y1="${y}" x2="${WIDTH - LEFT}" y2="${y}" stroke="#ccc"/>`);
   y += 16;
-  const entries = GOAL_BENCHMARKS.map((name) => results.benchmarks?.[name]).filter(Boolean);
-  const command = `npm run bench -- --pin=on${runtimeId === 'wine10-node22' ? '' : ` --runtime=${runtimeId}`}`;
+  const entries = [...new Set(rows.map((row) => row.benchmark))].map((name) => results.benchmarks?.[name]).filter(Boolean);
+  const command = `npm run bench -- --pin=on${runtimeId === defaultRuntimeId ? '' : ` --runtime=${runtimeId}`}`;
   for (const line of captionLines(entries, ['pinned'], command).flatMap((text) => wrap(text, CONTENT_WIDTH, 11))) {
     parts.push(`<text x="${LEFT}" y="${y}" font-size="11" fill="#555">${esc(line)}</text>`);
     y += 15;
@@ -559,6 +558,9 @@ export function renderGoalsChart(results, runtimeId, outDir = join(root, 'docs')
   return relative(root, path);
 }
 
+// --- Entry points ------------------------------------------------------------------------------
+
+/** Writes every chart `results` has data for into `outDir`; returns the files written. */
 export function renderCharts(results, outDir = join(root, 'docs')) {
   mkdirSync(outDir, { recursive: true });
   const written = [];
@@ -584,8 +586,10 @@ export function renderCharts(results, outDir = join(root, 'docs')) {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const results = JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8'));
   for (const file of renderCharts(results)) process.stderr.write(`[bench-charts] ${file}\n`);
-  process.stderr.write(`[bench-charts] ${renderGoalsChart(results, 'wine10-node22')}\n`);
-  const wine8 = join(root, 'bench', 'results-wine8-node22.json');
-  if (existsSync(wine8)) process.stderr.write(`[bench-charts] ${renderGoalsChart(JSON.parse(readFileSync(wine8, 'utf8')), 'wine8-node22')}\n`);
+  // The goals of every runtime that has a results file.
+  for (const file of readdirSync(join(root, 'bench')).filter((name) => /^results(-.+)?\.json$/.test(name))) {
+    const runtimeId = /^results-(.+)\.json$/.exec(file)?.[1] ?? defaultRuntimeId;
+    process.stderr.write(`[bench-charts] ${renderGoalsChart(JSON.parse(readFileSync(join(root, 'bench', file), 'utf8')), runtimeId)}\n`);
+  }
   if (process.argv.includes('--table')) process.stdout.write(`${markdownTable(results)}\n`);
 }

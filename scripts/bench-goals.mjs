@@ -47,6 +47,7 @@ function pingPongObstacle(results) {
 const GOALS = [
   {
     measure: 'raw TcpStream + Poll, ping-pong, / C AFD loop',
+    benchmark: 'tcp-ping-pong',
     goal: 0.9,
     value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts TcpStream + Poll', 'limitRatios'),
     obstacle: (r) => {
@@ -58,6 +59,7 @@ const GOALS = [
   },
   {
     measure: 'raw TcpStream + Poll, bulk, / C AFD loop',
+    benchmark: 'tcp-bulk',
     goal: 0.9,
     value: (r) => ratio(r, 'tcp-bulk', 'throughput', 'mio-ts TcpStream + Poll', 'limitRatios'),
     obstacle: (r) =>
@@ -65,10 +67,11 @@ const GOALS = [
       `${inNodeEvidence(r, 'tcp-bulk', 'throughput')}. ` +
       'Gone or small: a native block allocated, zeroed and freed per 64 KiB send held the raw loop at 0.49x until sends shared their blocks; the overlapped send costs about 8% against a plain send of the same Buffer (docs/architecture.md, "A block per large send")',
   },
-  { measure: 'drop-in ping-pong / C AFD loop', goal: 0.85, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket', 'limitRatios'), obstacle: pingPongObstacle },
-  { measure: 'drop-in ping-pong / node:net', goal: 0.8, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket'), obstacle: pingPongObstacle },
+  { measure: 'drop-in ping-pong / C AFD loop', benchmark: 'tcp-ping-pong', goal: 0.85, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket', 'limitRatios'), obstacle: pingPongObstacle },
+  { measure: 'drop-in ping-pong / node:net', benchmark: 'tcp-ping-pong', goal: 0.8, value: (r) => ratio(r, 'tcp-ping-pong', 'roundTripsPerSecond', 'mio-ts drop-in Socket'), obstacle: pingPongObstacle },
   {
     measure: 'drop-in bulk / node:net',
+    benchmark: 'tcp-bulk',
     goal: 1.2,
     value: (r) => ratio(r, 'tcp-bulk', 'throughput', 'mio-ts drop-in Socket'),
     obstacle: (r) => {
@@ -80,10 +83,11 @@ const GOALS = [
       );
     },
   },
-  { measure: 'HTTP requests/s, http.Server over the drop-in / over node:net', goal: 1.0, value: (r) => ratio(r, 'http-rps', 'requestsPerSecond', 'http.Server over mio-ts drop-in') },
-  { measure: 'accepts/s, drop-in Server / node:net Server', goal: 1.0, value: (r) => ratio(r, 'accept-rate', 'acceptedPerSecond', 'mio-ts drop-in Server') },
+  { measure: 'HTTP requests/s, http.Server over the drop-in / over node:net', benchmark: 'http-rps', goal: 1.0, value: (r) => ratio(r, 'http-rps', 'requestsPerSecond', 'http.Server over mio-ts drop-in') },
+  { measure: 'accepts/s, drop-in Server / node:net Server', benchmark: 'accept-rate', goal: 1.0, value: (r) => ratio(r, 'accept-rate', 'acceptedPerSecond', 'mio-ts drop-in Server') },
   {
     measure: 'PipeSocket / node:net pipes',
+    benchmark: 'pipe-throughput',
     goal: 1.5,
     value: (r) => ratio(r, 'pipe-throughput', 'throughput', 'mio-ts PipeSocket / PipeListener'),
     obstacle: (r) => {
@@ -94,12 +98,13 @@ const GOALS = [
           : `per 64 KiB chunk pollAsync() dequeued ${fixed(waits.dequeuesPerChunk)} times, let the event loop turn before ${fixed(waits.eventLoopTurnsPerChunk)} of them and waited on its thread ${fixed(waits.pumpWaitsPerChunk)} times`;
       return (
         `not the turn of the event loop (${counted}), nor JavaScript: raw NamedPipe + Poll, blocking in GetQueuedCompletionStatusEx, reaches ${fixed(ratio(r, 'pipe-throughput', 'throughput', 'mio-ts NamedPipe + Poll'))}x over the same pipes with the same calls per chunk (a WriteFile, a ReadFile, a dequeue), ` +
-        'counted, and a CPU profile of a PipeSocket transfer puts those three calls at about 83% of the main thread, JavaScript at about 1% (docs/architecture.md). The same calls take longer under the streams: the fresh 64 KiB Buffer each chunk is handed over in accounts for about 7%. Not the completion packets: with the handle skipping the port on success two thirds of the calls brought none and the rate stayed (324-336 against 326-335 MiB/s, 2026-12-06). The rest is not traced'
+        'counted, and a CPU profile of a PipeSocket transfer puts those three calls at about 83% of the main thread, JavaScript at about 1% (docs/architecture.md). The same calls take longer under the streams: the fresh 64 KiB Buffer each chunk is handed over in accounts for about 7%. Not the completion packets: with the handle skipping the port on success two thirds of the calls brought none and the rate stayed (324-336 against 326-335 MiB/s, Wine 10.0 + Node 22 pinned, 2026-12-06; docs/architecture.md). The rest is not traced'
       );
     },
   },
   {
     measure: 'relay, TCP -> TCP, 8 streams / the same relay on node:net',
+    benchmark: 'relay-throughput',
     goal: 1.0,
     value: (r) => ratio(r, 'relay-throughput', 'throughput', 'mio-ts relay (Relay, tcp-listen -> tcp)'),
     obstacle: () =>
@@ -107,6 +112,7 @@ const GOALS = [
   },
   {
     measure: 'per-event cost, 10,000 / 10 idle registered sockets',
+    benchmark: 'selector-idle-sockets',
     goal: 1.2,
     atMost: true,
     value: (r) => pinned(r, 'selector-idle-sockets')?.ratios?.dataPoll,
@@ -115,31 +121,43 @@ const GOALS = [
   },
   {
     measure: 'memory per idle registered socket (bytes)',
+    benchmark: 'selector-idle-sockets',
     goal: 2048,
     atMost: true,
     digits: 0,
     value: (r) => pinned(r, 'selector-idle-sockets')?.setup?.registeredBytesPerSocket,
   },
-  { measure: 'event-loop delay p99 while a pollAsync() waits (ms)', goal: 5, atMost: true, value: (r) => pinned(r, 'event-loop-delay')?.idlePollAsync?.p99 },
+  { measure: 'event-loop delay p99 while a pollAsync() waits (ms)', benchmark: 'event-loop-delay', goal: 5, atMost: true, value: (r) => pinned(r, 'event-loop-delay')?.idlePollAsync?.p99 },
 ];
 
 /**
- * Each goal against its pinned figure: { measure, goal, atMost, digits, value (undefined when not
- * measured), met, obstacle ('' when met or not explained) }. The table and the chart both read it.
+ * Each goal against its pinned figure: { measure, benchmark (the one that answers it), goal,
+ * atMost, digits, value (undefined when not measured), met, obstacle ('' when met or not
+ * explained) }. The table, the chart and the bench's printout all read it.
  */
 export function goalRows(results) {
   return GOALS.map((goal) => {
     const figure = goal.value(results);
-    const value = typeof figure === 'number' ? figure : undefined;
+    const value = Number.isFinite(figure) ? figure : undefined;
     const met = value !== undefined && (goal.atMost ? value <= goal.goal : value >= goal.goal);
     const obstacle = value === undefined || met || goal.obstacle === undefined ? '' : goal.obstacle(results);
-    return { measure: goal.measure, goal: goal.goal, atMost: goal.atMost === true, digits: goal.digits ?? 2, value, met, obstacle };
+    return { measure: goal.measure, benchmark: goal.benchmark, goal: goal.goal, atMost: goal.atMost === true, digits: goal.digits ?? 2, value, met, obstacle };
   });
 }
 
 /** The goal as written in the issue: `≥ 0.9`, `≤ 2048`. */
 export function targetText(row) {
   return `${row.atMost ? '≤' : '≥'} ${row.goal}`;
+}
+
+/** The pinned figure as the table shows it, or 'not measured'. */
+export function figureText(row) {
+  return row.value === undefined ? 'not measured' : row.value.toFixed(row.digits);
+}
+
+/** 'met', 'not met', or '' for a goal not measured. */
+export function verdictText(row) {
+  return row.value === undefined ? '' : row.met ? 'met' : 'not met';
 }
 
 export function goalsTable(results) {
@@ -149,7 +167,7 @@ export function goalsTable(results) {
       rows.push(`| ${row.measure} | ${targetText(row)} | - | not measured | |`);
       continue;
     }
-    rows.push(`| ${row.measure} | ${targetText(row)} | ${fixed(row.value, row.digits)} | ${row.met ? 'yes' : '**no**'} | ${row.obstacle} |`);
+    rows.push(`| ${row.measure} | ${targetText(row)} | ${figureText(row)} | ${row.met ? 'yes' : '**no**'} | ${row.obstacle} |`);
   }
   return rows.join('\n');
 }

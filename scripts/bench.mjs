@@ -33,7 +33,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { renderCharts, renderGoalsChart } from './bench-charts.mjs';
-import { goalRows, targetText } from './bench-goals.mjs';
+import { figureText, goalRows, targetText, verdictText } from './bench-goals.mjs';
 import { updateReadme } from './bench-readme.mjs';
 import { defaultRuntimeId, selectRuntime } from './runtimes.mjs';
 import { countTraceWindows, perRoundTrip } from './server-trace.mjs';
@@ -189,10 +189,11 @@ function wineProcesses(prefix) {
 
 // --- Machine --------------------------------------------------------------------------------
 
-/** The code measured: the commit, and whether src/ had uncommitted changes. */
+/** The code measured: the commit, and whether src/ (or the benchmarks) had uncommitted changes. */
 function sourceInfo() {
   const commit = commandOutput('git', ['-C', root, 'rev-parse', '--short', 'HEAD']);
-  const changes = commandOutput('git', ['-C', root, 'status', '--porcelain', '--', 'src']);
+  // Not bench/results*.json, which every run rewrites.
+  const changes = commandOutput('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'bench/*.ts', 'bench/lib', 'bench/c']);
   return { commit: commit ?? null, srcModified: changes === undefined ? null : changes.length > 0 };
 }
 
@@ -406,10 +407,7 @@ try {
   if (RESULTS.endsWith('results.json')) for (const file of renderCharts(results)) log(`chart ${file}`);
   // Issue 13's goals: printed, and a chart per runtime.
   log(`issue 13's goals, ${runtime?.id ?? defaultRuntimeId}, pinned figures of ${RESULTS}:`);
-  for (const row of goalRows(results)) {
-    const figure = row.value === undefined ? 'not measured' : row.value.toFixed(row.digits);
-    log(`  ${row.measure}: ${figure} (goal ${targetText(row)})${row.value === undefined ? '' : row.met ? ' met' : ' NOT met'}`);
-  }
+  for (const row of goalRows(results)) log(`  ${row.measure}: ${figureText(row)} (goal ${targetText(row)}) ${verdictText(row)}`);
   log(`chart ${renderGoalsChart(results, runtime?.id ?? defaultRuntimeId)}`);
   if (updateReadme(RESULTS, runtime?.id ?? defaultRuntimeId)) log('README.md: the side-by-side table regenerated');
 } catch (error) {

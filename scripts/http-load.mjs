@@ -5,7 +5,7 @@
 //   node scripts/http-load.mjs --rendezvous <dir> [--timeout-ms 300000]
 //       waits for <dir>/servers.json (written by bench/http-rps.ts: targets and plan), loads
 //       each target in turn, writes <dir>/load-results.json (or load-error.json) and exits
-//   node scripts/http-load.mjs --url http://127.0.0.1:8080/ [--connections 16] [--duration-ms 5000]
+//   node scripts/http-load.mjs --url http://127.0.0.1:8080/ [--connections 50] [--duration-ms 5000]
 //       loads one URL and prints the figures as JSON
 //
 // Bounded everywhere: every request has a timeout, every phase a deadline, and the rendezvous
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 const log = (message) => process.stderr.write(`[http-load] ${message}\n`);
 
 function parseArgs(argv) {
-  const options = { connections: 16, durationMs: 5_000, warmupMs: 1_000, rounds: 1, requestTimeoutMs: 5_000, timeoutMs: 300_000 };
+  const options = { connections: 50, durationMs: 5_000, warmupMs: 1_000, rounds: 1, requestTimeoutMs: 5_000, timeoutMs: 300_000 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {

@@ -22,7 +22,6 @@ import {
   SOL_SOCKET,
   SO_BROADCAST,
   WSAECONNRESET,
-  WSAEINVAL,
   WSAEMSGSIZE,
   WSAENOTCONN,
   WSAEWOULDBLOCK,
@@ -57,27 +56,15 @@ export function sendTo(socket: bigint, data: Uint8Array, target: Buffer, named: 
   }
 }
 
-/** Bytes sent to the connected peer, or WOULD_BLOCK. */
+/** Bytes sent to the connected peer (`peer`, undefined before connect()), or WOULD_BLOCK. */
 export function send(socket: bigint, data: Uint8Array, peer: Endpoint | undefined): number | WouldBlock {
+  // Checked here, not left to Winsock: Wine 8.0 answers WSAEINVAL where Windows and Wine 10.0
+  // say WSAENOTCONN (README.md, Wine quirks).
+  if (peer === undefined) throw win32Error('send', WSAENOTCONN, 'the UDP socket has no default peer: connect() it first, or use sendTo()');
   try {
     return ws2_32.send(socket, data, data.length, 0);
   } catch (error) {
-    // No default peer: Windows and Wine 10 say WSAENOTCONN, Wine 8 says WSAEINVAL (README.md,
-    // Wine quirks). Asked only on that failure, so a send costs nothing more.
-    if (error instanceof SystemError && error.osCode === WSAEINVAL && !hasPeer(socket)) {
-      throw win32Error('send', WSAENOTCONN, 'the UDP socket has no default peer: connect() it, or use sendTo()');
-    }
     throw addressed(error, peer);
-  }
-}
-
-/** Whether the socket has a default peer (getpeername succeeds). */
-function hasPeer(socket: bigint): boolean {
-  try {
-    ws2_32.getPeerName(socket);
-    return true;
-  } catch {
-    return false;
   }
 }
 
