@@ -1,53 +1,61 @@
 // Writes the README's table of Node's test-net results (between the conformance-table markers)
-// from the results files of the last `npm test` (.cache/results/node-net-<runtime>.json).
+// from the results files of the last `npm test` (.cache/results/node-net-<version>-<runtime>.json).
 //
 //   node scripts/conformance-readme.mjs [results dir]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { knownFailures } from '../test/conformance/known-failures.mjs';
+import { knownFailure } from '../test/conformance/known-failures.mjs';
+import { conformanceResultsFile } from './conformance.mjs';
+import { nodeTestCorpora } from './node-tests.mjs';
 import { runtimes } from './runtimes.mjs';
 import { root } from './wine.mjs';
 
 const resultsDir = process.argv[2] ?? join(root, '.cache', 'results');
 const readmePath = join(root, 'README.md');
 
-function reasonFor(file, mode, runtimeId) {
-  const entry = knownFailures.find((known) => known.file === file && known.mode === mode && (known.runtimes === undefined || known.runtimes.includes(runtimeId)));
-  return entry?.reason ?? '(not listed in test/conformance/known-failures.mjs)';
-}
-
 const rows = [];
+// "file|version" -> { file, version, runtimeIds }
 const stockFailures = new Map();
 const dropInFailures = new Map();
-for (const runtime of runtimes) {
-  const path = join(resultsDir, `node-net-${runtime.id}.json`);
-  if (!existsSync(path)) continue;
-  const { results, node } = JSON.parse(readFileSync(path, 'utf8'));
-  const stock = results.filter((result) => result.mode === 'stock');
-  const stockPassed = new Set(stock.filter((result) => result.passed).map((result) => result.file));
-  const dropIn = results.filter((result) => result.mode === 'drop-in' && stockPassed.has(result.file));
-  const dropInPassed = dropIn.filter((result) => result.passed).length;
-  rows.push(`| \`${runtime.id}\` (Wine ${runtime.wine}, Node ${node}) | ${stockPassed.size} of ${stock.length} | ${dropInPassed} of ${dropIn.length} |`);
-  for (const result of stock.filter((r) => !r.passed)) stockFailures.set(result.file, [...(stockFailures.get(result.file) ?? []), runtime.id]);
-  for (const result of dropIn.filter((r) => !r.passed)) dropInFailures.set(result.file, [...(dropInFailures.get(result.file) ?? []), runtime.id]);
+const note = (failures, file, version, runtimeId) => {
+  const key = `${file}|${version}`;
+  const entry = failures.get(key) ?? { file, version, runtimeIds: [] };
+  entry.runtimeIds.push(runtimeId);
+  failures.set(key, entry);
+};
+for (const corpus of nodeTestCorpora) {
+  for (const runtime of runtimes) {
+    const path = join(resultsDir, conformanceResultsFile(corpus, runtime.id));
+    if (!existsSync(path)) continue;
+    const { results, node } = JSON.parse(readFileSync(path, 'utf8'));
+    const stock = results.filter((result) => result.mode === 'stock');
+    const stockPassed = new Set(stock.filter((result) => result.passed).map((result) => result.file));
+    const dropIn = results.filter((result) => result.mode === 'drop-in' && stockPassed.has(result.file));
+    const dropInPassed = dropIn.filter((result) => result.passed).length;
+    rows.push(`| Node ${corpus.version} | \`${runtime.id}\` (Wine ${runtime.wine}, Node ${node}) | ${stockPassed.size} of ${stock.length} | ${dropInPassed} of ${dropIn.length} |`);
+    for (const result of stock.filter((r) => !r.passed)) note(stockFailures, result.file, corpus.version, runtime.id);
+    for (const result of dropIn.filter((r) => !r.passed)) note(dropInFailures, result.file, corpus.version, runtime.id);
+  }
 }
 if (rows.length === 0) throw new Error(`no node-net-*.json results in ${resultsDir}: run npm test first`);
 
 const listed = (failures, mode) =>
-  [...failures.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([file, ids]) => `| \`${file}\` | ${ids.join(', ')} | ${reasonFor(file, mode, ids[0])} |`);
+  [...failures.values()]
+    .sort((a, b) => a.file.localeCompare(b.file) || a.version.localeCompare(b.version))
+    .map(({ file, version, runtimeIds }) => `| \`${file}\` | ${version} | ${runtimeIds.join(', ')} | ${knownFailure(file, mode, runtimeIds[0], version)?.reason ?? '(not listed in test/conformance/known-failures.mjs)'} |`);
 const lines = [
-  '| runtime | stock node.exe passes | the drop-in passes, of the files stock passes |',
-  '|---|---|---|',
+  "| Node's tests | runtime | stock node.exe passes | the drop-in passes, of the files stock passes |",
+  '|---|---|---|---|',
   ...rows,
   '',
   'Files stock node.exe itself fails, and why:',
   '',
-  '| file | runtimes | reason |',
-  '|---|---|---|',
+  "| file | Node's tests | runtimes | reason |",
+  '|---|---|---|---|',
   ...listed(stockFailures, 'stock'),
 ];
 if (dropInFailures.size > 0) {
-  lines.push('', 'Files stock node.exe passes and the drop-in does not (listed known failures):', '', '| file | runtimes | reason |', '|---|---|---|', ...listed(dropInFailures, 'drop-in'));
+  lines.push('', 'Files stock node.exe passes and the drop-in does not (listed known failures):', '', "| file | Node's tests | runtimes | reason |", '|---|---|---|---|', ...listed(dropInFailures, 'drop-in'));
 }
 const begin = '<!-- conformance-table begin -->';
 const end = '<!-- conformance-table end -->';

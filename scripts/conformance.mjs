@@ -1,11 +1,11 @@
-// The drop-in's conformance suite in `npm test`: Node's own test-net-*.js files
+// The drop-in's conformance suite in `npm test`: Node's own test-net-*.js files of each corpus
 // (scripts/node-tests.mjs) run by one runtime's Windows node, stock and with the drop-in
 // (test/conformance/run-node-net-tests.mjs), then judged: every file stock node passes must pass
 // with the drop-in too, unless test/conformance/known-failures.mjs names it with a reason.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { knownFailures } from '../test/conformance/known-failures.mjs';
-import { nodeTestDir } from './node-tests.mjs';
+import { knownFailure } from '../test/conformance/known-failures.mjs';
+import { nodeTestDirOf } from './node-tests.mjs';
 import { root } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
 
@@ -13,20 +13,21 @@ import { runOnWindowsNode } from './windows-node.mjs';
 const FILE_TIMEOUT_MS = 30_000;
 const SUITE_TIMEOUT_MS = 20 * 60_000;
 
-/** Runs the files under `runtime` (undefined: natively on Windows); resolves with the results file's path. */
-export async function runConformance({ runtime, resultsRelative, portBase, stdout, stderr }) {
+/** The results file of one corpus under one runtime, relative to the results directory. */
+export function conformanceResultsFile(corpus, runtimeId) {
+  return `node-net-${corpus.version}-${runtimeId}.json`;
+}
+
+/** Runs the corpus's files under `runtime` (undefined: natively on Windows); resolves with the results file's path. */
+export async function runConformance({ corpus, runtime, resultsRelative, portBase, stdout, stderr }) {
   const id = runtime?.id ?? 'native';
-  const out = `${resultsRelative}/node-net-${id}.json`;
-  const args = ['test/conformance/run-node-net-tests.mjs', '--tests', relative(root, nodeTestDir).replaceAll('\\', '/'), '--out', out];
+  const out = `${resultsRelative}/${conformanceResultsFile(corpus, id)}`;
+  const args = ['test/conformance/run-node-net-tests.mjs', '--tests', relative(root, nodeTestDirOf(corpus)).replaceAll('\\', '/'), '--out', out];
   args.push('--port-base', String(portBase), '--timeout-ms', String(FILE_TIMEOUT_MS), '--concurrency', '3');
   // A local subset (a regexp on file names); CI runs them all.
   if (process.env.MIO_TS_CONFORMANCE_ONLY) args.push('--only', process.env.MIO_TS_CONFORMANCE_ONLY);
-  const exitCode = await runOnWindowsNode(args, { name: `node-net-${id}`, runtime, timeoutMs: SUITE_TIMEOUT_MS, stdout, stderr });
+  const exitCode = await runOnWindowsNode(args, { name: `node-net-${corpus.version}-${id}`, runtime, timeoutMs: SUITE_TIMEOUT_MS, stdout, stderr });
   return { exitCode, path: join(root, out) };
-}
-
-function knownFor(file, mode, runtimeId) {
-  return knownFailures.find((entry) => entry.file === file && entry.mode === mode && (entry.runtimes === undefined || entry.runtimes.includes(runtimeId)));
 }
 
 /**
@@ -34,7 +35,7 @@ function knownFor(file, mode, runtimeId) {
  * failed (not listed as known) and skipped (listed, with the reason printed). Returns the
  * counts and the lines to print.
  */
-export function judgeConformance(path, runtimeId, label) {
+export function judgeConformance(path, runtimeId, label, version) {
   if (!existsSync(path)) return { passed: 0, failed: 0, skipped: 0, problems: [`${label}: wrote no results`], lines: [] };
   const { results, excluded } = JSON.parse(readFileSync(path, 'utf8'));
   const stock = new Map(results.filter((result) => result.mode === 'stock').map((result) => [result.file, result]));
@@ -44,7 +45,7 @@ export function judgeConformance(path, runtimeId, label) {
   const problems = [];
   for (const result of stock.values()) {
     if (result.passed) continue;
-    const known = knownFor(result.file, 'stock', runtimeId);
+    const known = knownFailure(result.file, 'stock', runtimeId, version);
     lines.push(`  stock node fails ${result.file}: ${known?.reason ?? 'not listed in test/conformance/known-failures.mjs'}`);
   }
   for (const result of results.filter((r) => r.firstRun !== undefined)) {
@@ -57,7 +58,7 @@ export function judgeConformance(path, runtimeId, label) {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const result of dropIn) {
     if (stock.get(result.file)?.passed !== true) continue;
-    const known = knownFor(result.file, 'drop-in', runtimeId);
+    const known = knownFailure(result.file, 'drop-in', runtimeId, version);
     if (result.passed) {
       counts.passed += 1;
       if (known !== undefined) lines.push(`  passes although listed as a known failure (remove it): ${result.file}`);

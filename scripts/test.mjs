@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { judgeConformance, runConformance } from './conformance.mjs';
-import { ensureNodeTests, nodeTestDir } from './node-tests.mjs';
+import { ensureNodeTests, nodeTestCorpora, nodeTestDirOf } from './node-tests.mjs';
 import { defaultRuntimeId, runtimes, selectRuntime, selectRuntimes } from './runtimes.mjs';
 import { ensureHostProgram, provision, root, runWindowsNode } from './wine.mjs';
 import { runOnWindowsNode } from './windows-node.mjs';
@@ -86,14 +86,21 @@ async function orchestrationOnWindowsNode() {
 
 const runConformanceSuite = process.env.MIO_TS_CONFORMANCE !== '0';
 
-/** Node's own test-net files under `runtime` (undefined: natively), judged in the summary. */
+/** The corpora whose sources are unpacked. */
+const availableCorpora = () => nodeTestCorpora.filter((corpus) => existsSync(nodeTestDirOf(corpus)));
+
+/** Node's own test-net files of every corpus under `runtime` (undefined: natively), judged in the summary. */
 async function conformance(runtime, log, portBase) {
+  for (const corpus of availableCorpora()) await conformanceOf(corpus, runtime, log, portBase);
+}
+
+async function conformanceOf(corpus, runtime, log, portBase) {
   const id = runtime?.id ?? 'native';
-  const label = `node test-net ${id}`;
+  const label = `node ${corpus.version} test-net ${id}`;
   log.write(`\n=== ${label} (${elapsed()})\n`);
   try {
-    const { exitCode, path } = await runConformance({ runtime, resultsRelative, portBase, stdout: log, stderr: log });
-    suites.push({ kind: 'conformance', label, path, runtimeId: id, exitCode });
+    const { exitCode, path } = await runConformance({ corpus, runtime, resultsRelative, portBase, stdout: log, stderr: log });
+    suites.push({ kind: 'conformance', label, path, runtimeId: id, version: corpus.version, exitCode });
   } catch (error) {
     failures.push(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -106,9 +113,10 @@ async function windowsSuites() {
     const exitCode = await runOnWindowsNode([vitest, 'run', '--project', 'windows', '--project', 'windows-load', ...reporters('windows')], { name: 'windows-suite', timeoutMs: SUITE_TIMEOUT_MS });
     suites.push({ suite: 'windows', label: `windows (native, Node ${process.version})`, exitCode });
     if (!runConformanceSuite) return;
-    if (!existsSync(nodeTestDir)) {
-      process.stdout.write(`\nNode's test-net files not run: their sources come from Debian's nodejs package (apt-get); run npm test once on Linux, or set MIO_TS_CONFORMANCE=0\n`);
-      failures.push(`Node's test-net sources missing at ${nodeTestDir}`);
+    const missing = nodeTestCorpora.filter((corpus) => !existsSync(nodeTestDirOf(corpus)));
+    if (missing.length > 0) {
+      process.stdout.write(`\nNode's test-net files not run: their sources come from Debian's nodejs packages (apt-get); run npm test once on Linux, or set MIO_TS_CONFORMANCE=0\n`);
+      failures.push(`Node's test-net sources missing at ${missing.map(nodeTestDirOf).join(', ')}`);
       return;
     }
     await conformance(undefined, process.stdout, 20_000);
@@ -116,10 +124,12 @@ async function windowsSuites() {
   }
   const chosen = selectRuntimes(process.env.MIO_TS_RUNTIMES);
   if (runConformanceSuite) {
-    try {
-      ensureNodeTests((line) => process.stdout.write(`${line}\n`));
-    } catch (error) {
-      failures.push(`Node's test-net sources could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
+    for (const corpus of nodeTestCorpora) {
+      try {
+        ensureNodeTests(corpus, (line) => process.stdout.write(`${line}\n`));
+      } catch (error) {
+        failures.push(`Node ${corpus.version}'s test-net sources could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
   const queue = [];
@@ -153,7 +163,7 @@ async function windowsSuites() {
       failures.push(`${label} could not start: ${error instanceof Error ? error.message : String(error)}`);
     }
     suites.push({ suite, label, exitCode });
-    if (runConformanceSuite && existsSync(nodeTestDir)) {
+    if (runConformanceSuite) {
       // Ports apart from the runtime running beside it (both share the host's network).
       await conformance(runtime, logStream, 20_000 + 1_000 * runtimes.indexOf(runtime));
     }
@@ -190,8 +200,8 @@ if (!onWindows) {
   suites.push({ suite: 'launcher', label: `launcher (host Node ${process.version}; stdio on the default runtime, iperf3, socat, curl and wrk on each)`, exitCode: launcher.status });
 }
 
-function conformanceCounts({ label, path, runtimeId, exitCode }) {
-  const { passed, failed, skipped, problems, lines } = judgeConformance(path, runtimeId, label);
+function conformanceCounts({ label, path, runtimeId, version, exitCode }) {
+  const { passed, failed, skipped, problems, lines } = judgeConformance(path, runtimeId, label, version);
   if (exitCode !== 0) problems.push(`${label}: runner exited ${exitCode}`);
   failures.push(...problems);
   process.stdout.write(`${lines.join('\n')}\n${label}: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);

@@ -14,7 +14,7 @@ interface Judged {
   problems: string[];
   lines: string[];
 }
-const judge = judgeConformance as (path: string, runtimeId: string, label: string) => Judged;
+const judge = judgeConformance as (path: string, runtimeId: string, label: string, version: string) => Judged;
 
 function resultsFile(results: { mode: string; file: string; passed: boolean }[]): string {
   const path = join(mkdtempSync(join(tmpdir(), 'mio-ts-judge-')), 'node-net.json');
@@ -30,7 +30,7 @@ describe('judging the test-net files', () => {
       { mode: 'drop-in', file: 'test-net-a.js', passed: true },
       { mode: 'drop-in', file: 'test-net-b.js', passed: false },
     ]);
-    const judged = judge(path, 'wine8-node22', 'runtime');
+    const judged = judge(path, 'wine8-node22', 'runtime', '18.20.4');
     expect([judged.passed, judged.failed, judged.skipped]).toEqual([1, 1, 0]);
     expect(judged.problems).toEqual(['runtime: test-net-b.js passes stock but fails with the drop-in (exit 1)']);
   });
@@ -40,14 +40,20 @@ describe('judging the test-net files', () => {
       { mode: 'stock', file: 'test-net-write-arguments.js', passed: false },
       { mode: 'drop-in', file: 'test-net-write-arguments.js', passed: false },
     ]);
-    const judged = judge(path, 'wine8-node22', 'runtime');
+    const judged = judge(path, 'wine8-node22', 'runtime', '18.20.4');
     expect([judged.passed, judged.failed, judged.skipped]).toEqual([0, 0, 0]);
     expect(judged.problems).toEqual([]);
     expect(judged.lines.join('\n')).toContain("Node 22 words the ERR_INVALID_ARG_TYPE message");
   });
 
+  it("takes a listed reason only for the corpus it names: Node 20's test-net-write-arguments.js has none", () => {
+    const path = resultsFile([{ mode: 'stock', file: 'test-net-write-arguments.js', passed: false }]);
+    const judged = judge(path, 'wine8-node22', 'runtime', '20.19.2');
+    expect(judged.lines.join('\n')).toContain('test-net-write-arguments.js: not listed in test/conformance/known-failures.mjs');
+  });
+
   it('fails a runtime that wrote no results', () => {
-    const judged = judge(join(tmpdir(), 'no-such-results.json'), 'wine8-node22', 'runtime');
+    const judged = judge(join(tmpdir(), 'no-such-results.json'), 'wine8-node22', 'runtime', '18.20.4');
     expect(judged.problems).toEqual(['runtime: wrote no results']);
   });
 });
