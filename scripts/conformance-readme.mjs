@@ -39,10 +39,20 @@ for (const corpus of nodeTestCorpora) {
 }
 if (rows.length === 0) throw new Error(`no node-net-*.json results in ${resultsDir}: run npm test first`);
 
-const listed = (failures, mode) =>
-  [...failures.values()]
-    .sort((a, b) => a.file.localeCompare(b.file) || a.version.localeCompare(b.version))
-    .map(({ file, version, runtimeIds }) => `| \`${file}\` | ${version} | ${runtimeIds.join(', ')} | ${knownFailure(file, mode, runtimeIds[0], version)?.reason ?? '(not listed in test/conformance/known-failures.mjs)'} |`);
+/** One row per file, runtimes and reason; the corpora that share them are named together. */
+function listed(failures, mode) {
+  const rows = new Map();
+  for (const { file, version, runtimeIds } of failures.values()) {
+    const reason = knownFailure(file, mode, runtimeIds[0], version)?.reason ?? '(not listed in test/conformance/known-failures.mjs)';
+    const key = `${file}|${runtimeIds.join(', ')}|${reason}`;
+    const row = rows.get(key) ?? { file, versions: [], runtimes: runtimeIds.join(', '), reason };
+    row.versions.push(version);
+    rows.set(key, row);
+  }
+  return [...rows.values()]
+    .sort((a, b) => a.file.localeCompare(b.file) || a.versions[0].localeCompare(b.versions[0]))
+    .map(({ file, versions, runtimes: ids, reason }) => `| \`${file}\` | ${versions.join(', ')} | ${ids} | ${reason} |`);
+}
 const lines = [
   "| Node's tests | runtime | stock node.exe passes | the drop-in passes, of the files stock passes |",
   '|---|---|---|---|',

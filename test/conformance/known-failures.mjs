@@ -46,7 +46,7 @@ export const knownFailures = [
     file: 'test-net-deprecated-setsimultaneousaccepts.js',
     mode: 'stock',
     runtimes: ['wine10-node24'],
-    reason: "Node 24 removed net._setSimultaneousAccepts (deprecated as DEP0121), which this Node 18 test calls",
+    reason: "Node 24 removed net._setSimultaneousAccepts (deprecated as DEP0121), which this test of Node 18 and 20 calls",
   },
   {
     file: 'test-net-server-simultaneous-accepts-produce-warning-once.js',
