@@ -36,6 +36,19 @@ async function acceptOne(listener: TcpListener): Promise<[TcpStream, SocketAddre
   return accepted;
 }
 
+/** Our client connected to our listener, and the stream that listener accepted for it. */
+async function loopbackPair(): Promise<{ client: TcpStream; server: TcpStream }> {
+  const listener = closeAfter(TcpListener.bind('127.0.0.1:0'));
+  const client = closeAfter(TcpStream.connect(listener.localAddr()));
+  const [server] = await acceptOne(listener);
+  return { client, server };
+}
+
+/** Three UDP sockets on 127.0.0.1, closed after the test. */
+function udpSockets(): [UdpSocket, UdpSocket, UdpSocket] {
+  return [0, 1, 2].map(() => closeAfter(UdpSocket.bind('127.0.0.1:0'))) as [UdpSocket, UdpSocket, UdpSocket];
+}
+
 /** A Windows Node server on 127.0.0.1 (a peer that is not ours); returns its port. */
 async function nodeServer(onConnection: (socket: Socket) => void): Promise<number> {
   const sockets = new Set<Socket>();
@@ -191,9 +204,7 @@ describe('TcpStream (mio tests/tcp_stream.rs)', () => {
 
   it('a peek that finds bytes does not use up READABLE: the event still comes (mio tcp_stream::peek_ok)', async () => {
     const poll = newPoll();
-    const listener = closeAfter(TcpListener.bind('127.0.0.1:0'));
-    const client = closeAfter(TcpStream.connect(listener.localAddr()));
-    const [server] = await acceptOne(listener);
+    const { client, server } = await loopbackPair();
     poll.registry().register(client, 1, Interest.READABLE);
     expect(await pollFor(poll)).toEqual([]);
     expect(server.write(Buffer.from([0]))).toBe(1);
@@ -209,9 +220,7 @@ describe('TcpStream (mio tests/tcp_stream.rs)', () => {
 
   it('a peek that would block re-arms READABLE as a read would, before any data and after a read (mio tcp_stream::peek_would_block, read_peek_would_block)', async () => {
     const poll = newPoll();
-    const listener = closeAfter(TcpListener.bind('127.0.0.1:0'));
-    const client = closeAfter(TcpStream.connect(listener.localAddr()));
-    const [server] = await acceptOne(listener);
+    const { client, server } = await loopbackPair();
     poll.registry().register(client, 1, Interest.READABLE);
     const buffer = Buffer.alloc(1);
     expect(client.peek(buffer)).toBe(WOULD_BLOCK);
@@ -453,7 +462,7 @@ describe('UdpSocket (mio tests/udp_socket.rs)', () => {
 
   it('connect() again moves send() to the new peer (mio udp_socket::reconnect_udp_socket_sending)', async () => {
     const poll = newPoll();
-    const [s1, s2, s3] = [0, 1, 2].map(() => closeAfter(UdpSocket.bind('127.0.0.1:0'))) as [UdpSocket, UdpSocket, UdpSocket];
+    const [s1, s2, s3] = udpSockets();
     s1.connect(s2.localAddr());
     s2.connect(s1.localAddr());
     s3.connect(s1.localAddr());
@@ -476,7 +485,7 @@ describe('UdpSocket (mio tests/udp_socket.rs)', () => {
 
   it('connect() again moves recv() to the new peer, and each recv that would block re-arms READABLE (mio udp_socket::reconnect_udp_socket_receiving, et_behavior_recv)', async () => {
     const poll = newPoll();
-    const [s1, s2, s3] = [0, 1, 2].map(() => closeAfter(UdpSocket.bind('127.0.0.1:0'))) as [UdpSocket, UdpSocket, UdpSocket];
+    const [s1, s2, s3] = udpSockets();
     s1.connect(s2.localAddr());
     s2.connect(s1.localAddr());
     s3.connect(s1.localAddr());
@@ -502,11 +511,11 @@ describe('UdpSocket (mio tests/udp_socket.rs)', () => {
 
   it('send() without a default peer fails; an unconnected socket still recv()s and peek()s, and a connected one recvFrom()s its peer with its address (mio udp_socket::unconnected_udp_socket_connected_methods, connected_udp_socket_unconnected_methods)', async () => {
     const poll = newPoll();
-    const [s1, s2, s3] = [0, 1, 2].map(() => closeAfter(UdpSocket.bind('127.0.0.1:0'))) as [UdpSocket, UdpSocket, UdpSocket];
+    const [s1, s2, s3] = udpSockets();
     poll.registry().register(s1, 1, Interest.WRITABLE);
     poll.registry().register(s2, 2, Interest.READABLE);
     await pollUntil(poll, has(1, 'writable'));
-    // WSAENOTCONN, as mio expects, on both Wines: Wine 8's own answer is WSAEINVAL, which udp.ts translates.
+    // WSAENOTCONN, as mio expects, on both Wines: udp.ts says it before Winsock would (Wine 8: WSAEINVAL).
     const unconnected = thrown(() => s1.send(DATA1));
     expect(unconnected).toBeInstanceOf(SystemError);
     expect(unconnected).toMatchObject({ code: 'ENOTCONN', osCode: 10057 });
@@ -530,7 +539,7 @@ describe('UdpSocket (mio tests/udp_socket.rs)', () => {
 
   it('a connected socket drops datagrams from anyone but its peer (mio udp_socket::udp_socket_discard)', async () => {
     const poll = newPoll();
-    const [tx, rx, outside] = [0, 1, 2].map(() => closeAfter(UdpSocket.bind('127.0.0.1:0'))) as [UdpSocket, UdpSocket, UdpSocket];
+    const [tx, rx, outside] = udpSockets();
     tx.connect(rx.localAddr());
     outside.connect(rx.localAddr());
     rx.connect(tx.localAddr());
