@@ -10,8 +10,6 @@ import { afdFlagsForInterest } from '../../src/sys/windows/afd-readiness.js';
 import {
   AFD_POLL_ACCEPT,
   AFD_POLL_DISCONNECT,
-  AFD_POLL_HANDLE_INFO,
-  AFD_POLL_INFO,
   AFD_POLL_LOCAL_CLOSE,
   AFD_POLL_RECEIVE,
   AFD_POLL_SEND,
@@ -19,10 +17,8 @@ import {
   STATUS_CANCELLED,
   type NativeMemory,
 } from '../../src/sys/windows/ffi/index.js';
-import { SockState } from '../../src/sys/windows/sock-state.js';
+import { POLL_BLOCK, SockState } from '../../src/sys/windows/sock-state.js';
 
-const HANDLE_EVENTS = IO_STATUS_BLOCK.size + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.events;
-const NUMBER_OF_HANDLES = IO_STATUS_BLOCK.size + AFD_POLL_INFO.numberOfHandles;
 const READ_SIDE = AFD_POLL_RECEIVE | AFD_POLL_DISCONNECT | AFD_POLL_ACCEPT;
 
 /** An AFD that records the flags of every poll issued and completes them on request. */
@@ -33,7 +29,7 @@ class RecordingAfd {
 
   poll(_info: bigint, block: NativeMemory): boolean {
     this.#block = block;
-    this.polled.push(block.u32(HANDLE_EVENTS) & ~AFD_POLL_LOCAL_CLOSE);
+    this.polled.push(block.u32(POLL_BLOCK.handleEvents) & ~AFD_POLL_LOCAL_CLOSE);
     return false;
   }
 
@@ -45,8 +41,8 @@ class RecordingAfd {
   fire(flags: number): void {
     const block = this.#block as NativeMemory;
     block.setI32(IO_STATUS_BLOCK.status, 0);
-    block.setU32(NUMBER_OF_HANDLES, 1);
-    block.setU32(HANDLE_EVENTS, flags);
+    block.setU32(POLL_BLOCK.numberOfHandles, 1);
+    block.setU32(POLL_BLOCK.handleEvents, flags);
   }
 
   /** Writes the result of a cancelled poll. */

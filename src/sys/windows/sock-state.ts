@@ -39,6 +39,10 @@ const READ_SIDE = AFD_POLL_RECEIVE | AFD_POLL_DISCONNECT | AFD_POLL_ACCEPT;
 const INFO_OFFSET = IO_STATUS_BLOCK.size;
 const BLOCK_SIZE = IO_STATUS_BLOCK.size + AFD_POLL_INFO.size;
 const HANDLE_EVENTS = INFO_OFFSET + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.events;
+const NUMBER_OF_HANDLES = INFO_OFFSET + AFD_POLL_INFO.numberOfHandles;
+
+/** Where in that block a poll's flags are asked and reported (what a stand-in AFD reads and writes). */
+export const POLL_BLOCK = { handleEvents: HANDLE_EVENTS, numberOfHandles: NUMBER_OF_HANDLES } as const;
 
 /** A readiness report: the AFD flags that fired, for the token registered at the time. */
 export interface AfdReport {
@@ -148,7 +152,7 @@ export class SockState {
 
     const block = this.#block;
     block.setI64(INFO_OFFSET + AFD_POLL_INFO.timeout, 0x7fff_ffff_ffff_ffffn);
-    block.setU32(INFO_OFFSET + AFD_POLL_INFO.numberOfHandles, 1);
+    block.setU32(NUMBER_OF_HANDLES, 1);
     block.setU32(INFO_OFFSET + AFD_POLL_INFO.exclusive, 0);
     block.setU64(INFO_OFFSET + AFD_POLL_INFO.handles + AFD_POLL_HANDLE_INFO.handle, this.baseSocket);
     const polled = this.#polledEvents();
@@ -180,7 +184,7 @@ export class SockState {
     } else if ((status & 0x8000_0000) !== 0) {
       // Any NT error on the poll is surfaced the way a failed connect is.
       flags = AFD_POLL_CONNECT_FAIL;
-    } else if (this.#block.u32(INFO_OFFSET + AFD_POLL_INFO.numberOfHandles) < 1) {
+    } else if (this.#block.u32(NUMBER_OF_HANDLES) < 1) {
       flags = 0;
     } else {
       flags = this.#block.u32(HANDLE_EVENTS);
